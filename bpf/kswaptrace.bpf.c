@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * kswaptrace kernel side: vmscan and kmem tracepoints.
+ *
+ * Each event has exactly one handler body (on_*); the attach-type twins
+ * below only unpack their arguments and call it. User space picks one twin
+ * per event at run time (bpf_program__set_autoload) after probing:
+ *   - tp_btf: typed arguments, no tracefs needed (5.5+ with BTF);
+ *   - tracepoint: the classic perf-style record, CO-RE relocated.
+ * kmem:mm_page_alloc prefers the classic record because it carries the pfn
+ * (tp_btf passes a struct page * whose pfn needs the vmemmap base), and the
+ * pfn is what attributes an allocation to a zone.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "alloc_abi.h"
+#include "vmscan_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* include/linux/sched.h; unchanged since 2.6 */
+#define PF_KSWAPD 0x00020000
+
+/* tp_btf hands us a struct page *, not a pfn: no zone attribution */
+#define KST_PFN_UNKNOWN ((__u64)-2)
+
+/* gfp bits, from the running kernel's BTF by user space (they moved in 4.10, 4.20) */
+const volatile __u64 gfp_direct_reclaim = 0x400;
+const volatile __u64 gfp_movable = 0x08;
+
+/* pfn ranges of the zones, written by user space from /proc/zoneinfo;
+ * rewritten when a zone grows (memory hot-add). */
+struct kst_zone_range zone_ranges[KST_ALLOC_ZONE_RANGES];
+__u32 nr_zone_ranges;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* resized by user space before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KST_ALLOC_KEYS);
+	__type(key, __u32);
+	__type(value, __u64);
+} alloc_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KST_MAX_NODES * KST_SHRINK_KINDS);
+	__type(key, __u32);
+	__type(value, struct kst_shrink_stat);
+} shrink_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KST_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct reclaim_start {
+	__u64 ts_ns;
+	__u64 gfp;
+	__s32 order;
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* tid */
+	__type(value, struct reclaim_start);
+} reclaim_starts SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline void *reserve(__u16 type, __u16 size)
+{
+	struct kst_rec_hdr *hdr = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!hdr) {
+		count(KST_CNT_RINGBUF_DROPS);
+		return NULL;
+	}
+	hdr->type = type;
+	hdr->size = size;
+	hdr->pid = (__u32)bpf_get_current_pid_tgid();
+	hdr->ts_ns = bpf_ktime_get_ns();
+	return hdr;
+}
+
+static __always_inline int on_kswapd_wake(int nid, int zid, int order)
+{
+	struct kst_rec_kswapd_wake *r;
+
+	r = reserve(KST_REC_KSWAPD_WAKE, sizeof(*r));
+	if (!r)
+		return 0;
+	r->nid = nid;
+	r->zid = zid;
+	r->order = order;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+static __always_inline int on_kswapd_sleep(int nid)
+{
+	struct kst_rec_kswapd_sleep *r;
+
+	r = reserve(KST_REC_KSWAPD_SLEEP, sizeof(*r));
+	if (!r)
+		return 0;
+	r->nid = nid;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+static __always_inline int on_wakeup_kswapd(int nid, int zid, int order, __u64 gfp)
+{
+	struct kst_rec_wakeup_kswapd *r;
+
+	r = reserve(KST_REC_WAKEUP_KSWAPD, sizeof(*r));
+	if (!r)
+		return 0;
+	r->nid = nid;
+	r->zid = zid;
+	r->order = order;
+	r->pad = 0;
+	r->gfp = gfp;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+static __always_inline int on_reclaim_begin(int order, __u64 gfp, __u32 flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct reclaim_start s = {
+		.ts_ns = bpf_ktime_get_ns(),
+		.gfp = gfp,
+		.order = order,
+		.flags = flags,
+	};
+
+	bpf_map_update_elem(&reclaim_starts, &tid, &s, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int on_reclaim_end(__u64 nr_reclaimed)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kst_rec_direct_reclaim *r;
+	struct reclaim_start *s;
+
+	s = bpf_map_lookup_elem(&reclaim_starts, &tid);
+	if (!s) {
+		/* began before we attached, or the start map was full */
+		count(KST_CNT_DR_UNPAIRED);
+		return 0;
+	}
+	r = reserve(KST_REC_DIRECT_RECLAIM, sizeof(*r));
+	if (r) {
+		r->begin_ns = s->ts_ns;
+		r->nr_reclaimed = nr_reclaimed;
+		r->gfp = s->gfp;
+		r->order = s->order;
+		r->flags = s->flags;
+		bpf_get_current_comm(r->comm, sizeof(r->comm));
+		bpf_ringbuf_submit(r, 0);
+	}
+	bpf_map_delete_elem(&reclaim_starts, &tid);
+	return 0;
+}
+
+static __always_inline int on_shrink_inactive(int nid, __u64 scanned, __u64 reclaimed)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 kind, idx;
+	struct kst_shrink_stat *st;
+
+	if (nid < 0 || nid >= KST_MAX_NODES) {
+		count(KST_CNT_NODE_RANGE);
+		return 0;
+	}
+	kind = (BPF_CORE_READ(task, flags) & PF_KSWAPD) ? KST_SHRINK_KSWAPD : KST_SHRINK_OTHER;
+	idx = (__u32)nid * KST_SHRINK_KINDS + kind;
+	st = bpf_map_lookup_elem(&shrink_stats, &idx);
+	if (!st)
+		return 0;
+	st->calls++;
+	st->scanned += scanned;
+	st->reclaimed += reclaimed;
+	return 0;
+}
+
+static __always_inline int on_page_alloc(__u64 pfn, __u32 order, __u64 gfp, __s32 mt)
+{
+	__u32 slot = KST_ALLOC_ZONE_UNKNOWN, n = nr_zone_ranges, i, cls, idx;
+	__u64 *v;
+
+	/* (unsigned long)-1 means the allocation failed: not a page handed out */
+	if (pfn == (__u64)-1)
+		return 0;
+	for (i = 0; i < KST_ALLOC_ZONE_RANGES; i++) {
+		if (i >= n || pfn == KST_PFN_UNKNOWN)
+			break;
+		if (pfn >= zone_ranges[i].start_pfn && pfn < zone_ranges[i].end_pfn) {
+			slot = i;
+			break;
+		}
+	}
+	if (order >= KST_ALLOC_ORDERS)
+		order = KST_ALLOC_ORDERS - 1;
+	if (mt < 0 || mt >= KST_ALLOC_MIGRATETYPES)
+		mt = KST_ALLOC_MIGRATETYPES - 1;
+	cls = ((gfp & gfp_direct_reclaim) ? KST_GFP_CLASS_RECLAIM : 0) |
+	      ((gfp & gfp_movable) ? KST_GFP_CLASS_MOVABLE : 0);
+	idx = kst_alloc_index(slot, order, (__u32)mt, cls);
+	v = bpf_map_lookup_elem(&alloc_counts, &idx);
+	if (v)
+		(*v)++;
+	return 0;
+}
+
+/* ---- tp_btf twins: typed TP_PROTO arguments ---- */
+
+SEC("tp_btf/mm_vmscan_kswapd_wake")
+int BPF_PROG(btf_kswapd_wake, int nid, int zid, int order)
+{
+	return on_kswapd_wake(nid, zid, order);
+}
+
+SEC("tp_btf/mm_vmscan_kswapd_sleep")
+int BPF_PROG(btf_kswapd_sleep, int nid)
+{
+	return on_kswapd_sleep(nid);
+}
+
+SEC("tp_btf/mm_vmscan_wakeup_kswapd")
+int BPF_PROG(btf_wakeup_kswapd, int nid, int zid, int order, gfp_t gfp)
+{
+	return on_wakeup_kswapd(nid, zid, order, gfp);
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(btf_direct_reclaim_begin, int order, gfp_t gfp)
+{
+	return on_reclaim_begin(order, gfp, 0);
+}
+
+SEC("tp_btf/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(btf_direct_reclaim_end, unsigned long nr_reclaimed)
+{
+	return on_reclaim_end(nr_reclaimed);
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(btf_memcg_reclaim_begin, int order, gfp_t gfp)
+{
+	return on_reclaim_begin(order, gfp, KST_DR_MEMCG);
+}
+
+SEC("tp_btf/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(btf_memcg_reclaim_end, unsigned long nr_reclaimed)
+{
+	return on_reclaim_end(nr_reclaimed);
+}
+
+SEC("tp_btf/mm_vmscan_lru_shrink_inactive")
+int BPF_PROG(btf_lru_shrink_inactive, int nid, unsigned long nr_scanned,
+	     unsigned long nr_reclaimed)
+{
+	return on_shrink_inactive(nid, nr_scanned, nr_reclaimed);
+}
+
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(btf_page_alloc, struct page *page, unsigned int order, gfp_t gfp, int mt)
+{
+	return on_page_alloc(page ? KST_PFN_UNKNOWN : (__u64)-1, order, gfp, mt);
+}
+
+/* ---- classic tracepoint twins: the trace record, CO-RE relocated ---- */
+
+SEC("tracepoint/vmscan/mm_vmscan_kswapd_wake")
+int tp_kswapd_wake(struct trace_event_raw_mm_vmscan_kswapd_wake *ctx)
+{
+	return on_kswapd_wake(ctx->nid, bpf_core_field_exists(ctx->zid) ? ctx->zid : -1,
+			      ctx->order);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_kswapd_sleep")
+int tp_kswapd_sleep(struct trace_event_raw_mm_vmscan_kswapd_sleep *ctx)
+{
+	return on_kswapd_sleep(ctx->nid);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_wakeup_kswapd")
+int tp_wakeup_kswapd(struct trace_event_raw_mm_vmscan_wakeup_kswapd *ctx)
+{
+	/* gfp_flags: absent before 4.19, gfp_t then unsigned long (libbpf adjusts the load size) */
+	__u64 gfp = bpf_core_field_exists(ctx->gfp_flags) ? ctx->gfp_flags : 0;
+
+	return on_wakeup_kswapd(ctx->nid, ctx->zid, ctx->order, gfp);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")
+int tp_direct_reclaim_begin(struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template *ctx)
+{
+	return on_reclaim_begin(ctx->order, ctx->gfp_flags, 0);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_end")
+int tp_direct_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end_template *ctx)
+{
+	return on_reclaim_end(ctx->nr_reclaimed);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin")
+int tp_memcg_reclaim_begin(struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template *ctx)
+{
+	return on_reclaim_begin(ctx->order, ctx->gfp_flags, KST_DR_MEMCG);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_end")
+int tp_memcg_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end_template *ctx)
+{
+	return on_reclaim_end(ctx->nr_reclaimed);
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_lru_shrink_inactive")
+int tp_lru_shrink_inactive(struct trace_event_raw_mm_vmscan_lru_shrink_inactive *ctx)
+{
+	return on_shrink_inactive(ctx->nid, ctx->nr_scanned, ctx->nr_reclaimed);
+}
+
+SEC("tracepoint/kmem/mm_page_alloc")
+int tp_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
+{
+	return on_page_alloc(ctx->pfn, ctx->order, ctx->gfp_flags, ctx->migratetype);
+}

@@ -1,0 +1,34 @@
+// Each command lives in its own file and registers a CLI11 subcommand (or,
+// for the one-shot, options on the top-level app). The run function returns
+// the process exit code. Commands only wire a source to the core and a sink.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <functional>
+#include <vector>
+
+namespace kst::cli {
+
+struct Registered {
+  CLI::App* app;  // the subcommand (or the top-level app for the one-shot)
+  std::function<int()> run;
+};
+using Registry = std::vector<Registered>;
+
+// Exit codes shared by all commands.
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;  // bad input, missing privilege or kernel feature
+constexpr int kExitUsage = 2;  // command-line parse errors (CLI11)
+
+// Set by SIGINT/SIGTERM; long-running commands stop, flush and report.
+extern std::atomic<bool> g_stop;
+void install_stop_signals();
+
+// One-line error on stderr: "kswaptrace: <msg>".
+int fail(const std::string& msg, int code = kExitError);
+
+void register_oneshot(CLI::App& app, Registry& reg);
+void register_features(CLI::App& app, Registry& reg);
+
+}  // namespace kst::cli

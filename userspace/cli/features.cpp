@@ -1,0 +1,75 @@
+// `kswaptrace features`: what this kernel supports and which mode will be used.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "sources/bpf_tracer.h"
+#include "sources/feature_probe.h"
+#include "sources/procfs.h"
+
+namespace kst::cli {
+namespace {
+
+struct FeaturesOptions {
+  bool json = false;
+  std::string btf;
+};
+
+int run_features(const FeaturesOptions& o) {
+  FeatureProbe probe(o.btf);
+  const std::string release = ProcReader().kernel_release();
+  const bool root = probe.is_root();
+  std::vector<std::pair<std::string, Probe>> rows = {
+      {"root", {root, root ? "euid 0" : "not root: BPF loading will fail; run with sudo"}},
+      {"btf", probe.btf()},
+      {"tracefs", probe.tracefs()},
+  };
+  if (root) {
+    rows.push_back({"ringbuf", probe.ringbuf()});
+    rows.push_back({"tp_btf", probe.tp_btf()});
+    rows.push_back({"fentry", probe.fentry()});
+  } else {
+    for (const char* k : {"ringbuf", "tp_btf", "fentry"}) rows.push_back({k, {false, "not probed (needs root)"}});
+  }
+  rows.push_back({"kprobes", probe.kprobes()});
+  std::vector<AttachPlan> plan = plan_attach(probe, AttachMode::Auto);
+
+  if (o.json) {
+    nlohmann::json j;
+    j["kernel"] = release;
+    for (const auto& [k, p] : rows) j["features"][k] = {{"ok", p.ok}, {"detail", p.detail}};
+    for (const auto& p : plan)
+      j["tracepoints"].push_back({{"event", p.sys + ":" + p.name},
+                                  {"required", p.required},
+                                  {"tracefs", p.in_tracefs},
+                                  {"btf", p.in_btf},
+                                  {"mode", p.mode.empty() ? "missing" : p.mode},
+                                  {"reason", p.reason}});
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::printf("kernel     %s\n", release.c_str());
+    for (const auto& [k, p] : rows)
+      std::printf("%-10s %-4s %s\n", k.c_str(), p.ok ? "yes" : "no", p.detail.c_str());
+    std::printf("\n%-42s %-8s %-7s %-4s %s\n", "tracepoint", "needed", "tracefs", "btf", "mode");
+    for (const auto& p : plan)
+      std::printf("%-42s %-8s %-7s %-4s %s\n", (p.sys + ":" + p.name).c_str(), p.required ? "yes" : "optional",
+                  p.in_tracefs ? "yes" : "no", p.in_btf ? "yes" : "no",
+                  p.mode.empty() ? ("missing: " + p.reason).c_str() : p.mode.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_features(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<FeaturesOptions>();
+  CLI::App* sub = app.add_subcommand("features", "print what the running kernel supports and the attach mode per event");
+  sub->add_flag("-j,--json", o->json, "JSON output");
+  sub->add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
+      ->check(CLI::ExistingFile);
+  reg.push_back({sub, [o]() { return run_features(*o); }});
+}
+
+}  // namespace kst::cli

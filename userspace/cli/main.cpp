@@ -1,0 +1,51 @@
+#include <signal.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace kst::cli {
+
+std::atomic<bool> g_stop{false};
+
+namespace {
+void on_stop(int) { g_stop.store(true); }
+}  // namespace
+
+void install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking poll returns EINTR promptly
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int fail(const std::string& msg, int code) {
+  std::cerr << "kswaptrace: " << msg << "\n";
+  return code;
+}
+
+}  // namespace kst::cli
+
+int main(int argc, char** argv) {
+  using namespace kst::cli;
+  CLI::App app{
+      "kswaptrace: trace kswapd, reclaim and page allocations; explain zone hazards.\n"
+      "Without a subcommand: trace for -d SECONDS (or until Ctrl-C) and print a summary."};
+  app.set_version_flag("--version", std::string("kswaptrace 0.1.0"));
+  Registry reg;
+  register_oneshot(app, reg);
+  register_features(app, reg);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  // the most specific parsed command runs: a subcommand, else the one-shot
+  for (auto it = reg.rbegin(); it != reg.rend(); ++it)
+    if (it->app != &app && it->app->parsed()) return it->run();
+  for (auto& r : reg)
+    if (r.app == &app) return r.run();
+  return kExitError;
+}

@@ -1,0 +1,115 @@
+// The one-shot command: trace for a while, print a summary (text or JSON).
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "core/analyzer.h"
+#include "sinks/json_report.h"
+#include "sinks/text_report.h"
+#include "sources/live_source.h"
+
+namespace kst::cli {
+namespace {
+
+struct OneshotOptions {
+  double duration = 0;
+  double interval = 0;
+  int count = 0;
+  bool json = false;
+  bool verbose = false;
+  std::string attach = "auto";
+  std::string btf;
+};
+
+AttachMode attach_mode(const std::string& s) {
+  if (s == "tp_btf") return AttachMode::TpBtf;
+  if (s == "tracepoint") return AttachMode::Tracepoint;
+  return AttachMode::Auto;
+}
+
+void print(const Summary& s, bool json, bool lines) {
+  if (json)
+    std::cout << (lines ? to_json(s).dump() : to_json(s).dump(2)) << "\n";
+  else
+    std::cout << render_text(s) << (lines ? "\n" : "");
+  std::cout.flush();
+}
+
+int run_oneshot(const OneshotOptions& o) {
+  install_stop_signals();
+  FeatureProbe probe(o.btf);
+  TracerOptions topts;
+  topts.mode = attach_mode(o.attach);
+  topts.verbose = o.verbose;
+  std::unique_ptr<LiveSource> src;
+  try {
+    src = std::make_unique<LiveSource>(topts, probe);
+  } catch (const TraceError& e) {
+    return fail(e.what());
+  }
+  const bool interval_mode = o.interval > 0;
+  const double window = interval_mode ? o.interval : o.duration;
+  if (window > 0 && !interval_mode)
+    std::cerr << "Tracing kswapd, reclaim and page allocations for " << window << " s... Hit Ctrl-C to end.\n";
+  else
+    std::cerr << "Tracing kswapd, reclaim and page allocations... Hit Ctrl-C to end.\n";
+
+  TimeNs start = monotonic_now();
+  auto an = std::make_unique<Analyzer>(src->info(), start);
+  const EventSink sink = [&](Event&& e) { an->on_event(e); };
+  for (auto& e : src->sample()) an->on_event(e);
+  int remaining = o.count;
+  const TimeNs step = window > 0 ? static_cast<TimeNs>(window * 1e9) : 0;
+  TimeNs deadline = step ? start + step : 0;
+  try {
+    while (!g_stop.load()) {
+      src->poll(100, sink);
+      const TimeNs now = monotonic_now();
+      if (!deadline || now < deadline) continue;
+      src->drain(sink);
+      std::vector<Event> samples = src->sample();
+      for (auto& e : samples) an->on_event(e);
+      const TimeNs end = samples.empty() ? now : samples.front().ts;
+      print(an->summary(end), o.json, interval_mode);
+      if (!interval_mode || (o.count > 0 && --remaining == 0)) return kExitOk;
+      an = std::make_unique<Analyzer>(src->info(), end);
+      for (auto& e : samples) an->on_event(e);
+      deadline += step;
+    }
+    // stopped by a signal: everything traced so far is reported
+    src->drain(sink);
+    std::vector<Event> samples = src->sample();
+    for (auto& e : samples) an->on_event(e);
+    print(an->summary(samples.empty() ? monotonic_now() : samples.front().ts), o.json, interval_mode);
+  } catch (const TraceError& e) {
+    return fail(e.what());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_oneshot(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<OneshotOptions>();
+  app.add_option("-d,--duration", o->duration, "trace for SECONDS, then print the summary")
+      ->check(CLI::PositiveNumber);
+  app.add_option("interval", o->interval, "print a summary every INTERVAL seconds (BCC style)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::PositiveNumber);
+  app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
+  app.add_flag("-v,--verbose", o->verbose, "show libbpf's messages (verifier log on load errors)");
+  app.add_option("--attach", o->attach, "attach mode for the tracepoints")
+      ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}));
+  app.add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
+      ->check(CLI::ExistingFile);
+  reg.push_back({&app, [o, &app]() {
+                   if (o->duration > 0 && o->interval > 0)
+                     return fail("use either -d SECONDS or INTERVAL [COUNT], not both", kExitUsage);
+                   (void)app;
+                   return run_oneshot(*o);
+                 }});
+}
+
+}  // namespace kst::cli

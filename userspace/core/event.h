@@ -1,0 +1,126 @@
+// The single event model of kswaptrace.
+//
+// Every source (live BPF, a recording being replayed, /proc samplers,
+// synthetic streams in tests) produces these; the analysis core consumes
+// nothing else. Timestamps are CLOCK_MONOTONIC nanoseconds, the clock of
+// bpf_ktime_get_ns(), so kernel and user-space samples line up.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/zones.h"
+
+namespace kst {
+
+using TimeNs = uint64_t;
+
+// vmscan:mm_vmscan_kswapd_wake: kswapd begins a balance_pgdat() pass.
+struct KswapdWake {
+  int32_t nid = 0;
+  int32_t zid = -1;  // highest zone index requested; -1 if the kernel lacks it
+  int32_t order = 0;
+};
+
+// vmscan:mm_vmscan_kswapd_sleep: kswapd really goes to sleep.
+struct KswapdSleep {
+  int32_t nid = 0;
+};
+
+// vmscan:mm_vmscan_wakeup_kswapd: an allocation asks kswapd to run.
+struct WakeupKswapd {
+  int32_t nid = 0;
+  int32_t zid = 0;  // the allocation's highest allowed zone
+  int32_t order = 0;
+  uint64_t gfp = 0;
+  uint32_t pid = 0;
+  std::string comm;
+};
+
+// One direct (or memcg-limit) reclaim episode, reported when it ends.
+struct DirectReclaim {
+  uint32_t pid = 0;
+  std::string comm;
+  int32_t order = 0;
+  uint64_t gfp = 0;
+  TimeNs begin_ns = 0;
+  TimeNs end_ns = 0;
+  uint64_t nr_reclaimed = 0;
+  bool memcg = false;
+};
+
+// Cumulative lru_shrink_inactive aggregates per node, split by who reclaimed.
+struct ShrinkStat {
+  uint64_t calls = 0, scanned = 0, reclaimed = 0;
+};
+struct ReclaimCounters {
+  struct Node {
+    int32_t nid = 0;
+    ShrinkStat kswapd;
+    ShrinkStat other;  // direct, memcg and proactive reclaim
+  };
+  std::vector<Node> nodes;
+};
+
+// Cumulative kmem:mm_page_alloc counts (allocation calls, not pages).
+struct AllocCell {
+  int32_t nid = -1;  // -1: zone unknown
+  int32_t zid = -1;
+  uint8_t order = 0;
+  uint8_t migratetype = 0;
+  uint8_t gfp_class = 0;  // bit 0: may direct-reclaim, bit 1: movable
+  uint64_t calls = 0;
+};
+struct AllocCounters {
+  std::vector<AllocCell> cells;  // only non-zero cells
+};
+
+// Health of the probes themselves (cumulative).
+struct ProbeCounters {
+  uint64_t ringbuf_drops = 0;
+  uint64_t reclaim_unpaired = 0;
+};
+
+// /proc/vmstat (cumulative counters as the kernel prints them).
+struct VmstatSample {
+  std::map<std::string, uint64_t> counters;
+};
+
+// /proc/zoneinfo merged with /proc/buddyinfo, plus vm.min_free_kbytes.
+struct ZoneSample {
+  std::vector<ZoneInfo> zones;
+  int64_t min_free_kbytes = -1;  // -1: unknown
+};
+
+// CPU time of the kswapdN threads (/proc/<pid>/stat utime+stime).
+struct KswapdCpuSample {
+  struct Thread {
+    int32_t nid = 0;
+    int32_t pid = 0;
+    uint64_t cpu_ns = 0;  // cumulative
+  };
+  std::vector<Thread> threads;
+};
+
+using EventData = std::variant<KswapdWake, KswapdSleep, WakeupKswapd, DirectReclaim,
+                               ReclaimCounters, AllocCounters, ProbeCounters, VmstatSample,
+                               ZoneSample, KswapdCpuSample>;
+
+struct Event {
+  TimeNs ts = 0;
+  EventData data;
+};
+
+// Where a stream came from and what it could see; carried into summaries.
+struct SourceInfo {
+  std::string kernel_release;
+  std::string backend;                           // "bpf", "replay", "synthetic"
+  std::map<std::string, std::string> attach;     // event -> "tp_btf" | "tracepoint" | "missing"
+  std::vector<std::string> degraded;             // human-readable notes on what is missing
+  uint32_t page_size = 4096;
+};
+
+}  // namespace kst

@@ -1,0 +1,75 @@
+// What the analysis core concludes about a window of events. Sinks render
+// this (text, JSON); they never see raw kernel data.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/hazards.h"
+#include "core/histogram.h"
+#include "core/reclaim_tracker.h"
+#include "core/zones.h"
+
+namespace kst {
+
+struct WakeupRequestRow {
+  int32_t zid = 0;
+  std::string zone;  // name from zoneinfo, or "zid N"
+  int32_t order = 0;
+  uint64_t count = 0;
+};
+
+struct KswapdNodeSummary {
+  int32_t nid = 0;
+  uint64_t wakes = 0, sleeps = 0, rewakes = 0, episodes = 0;
+  double awake_s = 0, duty_cycle = 0;
+  bool awake_at_end = false;
+  double open_episode_s = 0;  // length so far of the episode still running at the end
+  double longest_episode_s = 0;
+  Log2Histogram episode_us;
+  uint64_t wakeup_requests = 0;
+  std::vector<WakeupRequestRow> requests;
+  bool have_shrink = false;
+  ShrinkStat kswapd_shrink, other_shrink;  // deltas over the window
+  double efficiency = 0;                    // kswapd reclaimed / scanned
+  bool have_cpu = false;
+  double cpu_s = 0, cpu_pct = 0;
+};
+
+struct AllocRow {
+  std::string key;
+  uint64_t calls = 0, pages = 0;
+  double pages_per_s = 0;
+};
+
+struct AllocSummary {
+  bool available = false;
+  uint64_t total_calls = 0, total_pages = 0;
+  double pages_per_s = 0;
+  std::vector<AllocRow> by_order, by_migratetype, by_zone, by_gfp_class;
+};
+
+struct Summary {
+  SourceInfo source;
+  TimeNs start = 0, end = 0;
+  double duration_s = 0;
+  std::vector<KswapdNodeSummary> nodes;
+  DirectReclaimState direct;
+  AllocSummary alloc;
+  bool have_vmstat = false;
+  std::map<std::string, uint64_t> vmstat_delta;  // reclaim-related counters
+  std::vector<ZoneInfo> zones;                   // last zone sample
+  int64_t min_free_kbytes = -1;
+  std::vector<Hazard> hazards;
+  uint64_t lost_events = 0;       // ring-buffer reserve failures in the window
+  uint64_t reclaim_unpaired = 0;  // reclaim ends without a begin (started before attach)
+};
+
+const char* gfp_class_name(uint8_t cls);
+std::string migratetype_name(const SourceInfo& src, uint8_t mt);
+
+}  // namespace kst

@@ -1,0 +1,186 @@
+#include "sinks/text_report.h"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+
+namespace kst {
+namespace {
+
+void out(std::string& s, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+void out(std::string& s, const char* fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  s += buf;
+}
+
+std::string indent(const std::string& text, const char* prefix) {
+  std::string r;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    r += prefix;
+    r += text.substr(pos, nl - pos);
+    r += '\n';
+    pos = nl + 1;
+  }
+  return r;
+}
+
+void alloc_table(std::string& s, const char* title, const char* col, const std::vector<AllocRow>& rows) {
+  if (rows.empty()) return;
+  out(s, "  %s\n", title);
+  out(s, "    %-18s %12s %14s %12s\n", col, "calls", "pages", "pages/s");
+  for (const auto& r : rows)
+    out(s, "    %-18s %12llu %14llu %12.1f\n", r.key.c_str(), (unsigned long long)r.calls,
+        (unsigned long long)r.pages, r.pages_per_s);
+}
+
+}  // namespace
+
+std::string render_zone_table(const std::vector<ZoneInfo>& zones) {
+  std::string s;
+  out(s, "  %-4s %-8s %10s %10s %10s %8s %8s %8s  %s\n", "node", "zone", "present", "managed", "free",
+      "min", "low", "high", "free blocks by order (0..)");
+  for (const auto& z : zones) {
+    if (!z.populated()) continue;
+    std::string blocks;
+    for (size_t i = 0; i < z.free_blocks.size(); i++) {
+      if (i) blocks += ' ';
+      blocks += std::to_string(z.free_blocks[i]);
+    }
+    out(s, "  %-4d %-8s %10llu %10llu %10llu %8llu %8llu %8llu  %s\n", z.nid, z.name.c_str(),
+        (unsigned long long)z.present, (unsigned long long)z.managed, (unsigned long long)z.free,
+        (unsigned long long)z.min, (unsigned long long)z.low, (unsigned long long)z.high,
+        blocks.c_str());
+  }
+  return s;
+}
+
+std::string render_hazards(const std::vector<Hazard>& hazards) {
+  std::string s;
+  for (const auto& h : hazards) {
+    out(s, "  [%s] %s: %s\n", h.severity.c_str(), h.kind.c_str(), h.message.c_str());
+    out(s, "      -> %s\n", h.advice.c_str());
+  }
+  return s;
+}
+
+std::string render_text(const Summary& sm) {
+  std::string s;
+  out(s, "kswaptrace: %.1f s on Linux %s (%s)\n", sm.duration_s, sm.source.kernel_release.c_str(),
+      sm.source.backend.c_str());
+  for (const auto& d : sm.source.degraded) out(s, "  note: %s\n", d.c_str());
+  if (sm.lost_events)
+    out(s, "  WARNING: %llu ring-buffer records were lost (buffer full); counts below are low\n",
+        (unsigned long long)sm.lost_events);
+
+  out(s, "\nkswapd (per node)\n");
+  out(s, "  %-4s %7s %7s %8s %9s %6s %10s %10s %10s %6s %6s\n", "node", "wakes", "sleeps", "rewakes",
+      "awake_s", "duty", "longest_s", "scanned", "reclaimed", "eff", "cpu%");
+  for (const auto& n : sm.nodes) {
+    char scanned[24] = "-", reclaimed[24] = "-", eff[16] = "-", cpu[16] = "-";
+    if (n.have_shrink) {
+      std::snprintf(scanned, sizeof scanned, "%llu", (unsigned long long)n.kswapd_shrink.scanned);
+      std::snprintf(reclaimed, sizeof reclaimed, "%llu", (unsigned long long)n.kswapd_shrink.reclaimed);
+      if (n.kswapd_shrink.scanned) std::snprintf(eff, sizeof eff, "%.0f%%", 100 * n.efficiency);
+    }
+    if (n.have_cpu) std::snprintf(cpu, sizeof cpu, "%.1f", n.cpu_pct);
+    out(s, "  %-4d %7llu %7llu %8llu %9.2f %5.1f%% %10.2f %10s %10s %6s %6s\n", n.nid,
+        (unsigned long long)n.wakes, (unsigned long long)n.sleeps, (unsigned long long)n.rewakes,
+        n.awake_s, 100 * n.duty_cycle, n.longest_episode_s, scanned, reclaimed, eff, cpu);
+  }
+  for (const auto& n : sm.nodes) {
+    if (n.awake_at_end)
+      out(s, "  node %d: kswapd still awake at the end, for %.2f s so far\n", n.nid, n.open_episode_s);
+    if (!n.requests.empty()) {
+      out(s, "  node %d wakeup requests: %llu (zone/order: count)", n.nid,
+          (unsigned long long)n.wakeup_requests);
+      size_t shown = 0;
+      for (const auto& r : n.requests) {
+        if (shown++ == 8) {
+          out(s, " ...");
+          break;
+        }
+        out(s, " %s/%d: %llu", r.zone.c_str(), r.order, (unsigned long long)r.count);
+      }
+      out(s, "\n");
+    }
+    if (!n.episode_us.empty()) {
+      out(s, "  node %d kswapd awake episodes (wake -> sleep):\n", n.nid);
+      s += indent(n.episode_us.render("usecs"), "  ");
+    }
+  }
+
+  const auto& d = sm.direct;
+  out(s, "\ndirect reclaim: %llu episodes, %llu pages reclaimed, %.1f ms stalled\n",
+      (unsigned long long)d.count, (unsigned long long)d.reclaimed, d.total_ns / 1e6);
+  if (!d.latency_us.empty()) {
+    s += indent(d.latency_us.render("usecs"), "  ");
+    for (const auto& [order, h] : d.latency_us_by_order) {
+      if (d.latency_us_by_order.size() < 2) break;
+      out(s, "  order %d:\n", order);
+      s += indent(h.render("usecs"), "  ");
+    }
+  }
+  if (d.memcg_count) {
+    out(s, "memcg limit reclaim: %llu episodes, %llu pages reclaimed, %.1f ms stalled\n",
+        (unsigned long long)d.memcg_count, (unsigned long long)d.memcg_reclaimed, d.memcg_total_ns / 1e6);
+    s += indent(d.memcg_latency_us.render("usecs"), "  ");
+  }
+  if (!d.by_comm.empty()) {
+    std::vector<std::pair<std::string, ReclaimCommStats>> comms(d.by_comm.begin(), d.by_comm.end());
+    std::sort(comms.begin(), comms.end(),
+              [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
+    out(s, "  top commands (direct + memcg reclaim):\n    %-16s %8s %10s %10s\n", "comm", "count",
+        "total_ms", "reclaimed");
+    for (size_t i = 0; i < comms.size() && i < 5; i++)
+      out(s, "    %-16s %8llu %10.1f %10llu\n", comms[i].first.c_str(),
+          (unsigned long long)comms[i].second.count, comms[i].second.total_ns / 1e6,
+          (unsigned long long)comms[i].second.reclaimed);
+  }
+
+  const auto& a = sm.alloc;
+  if (a.available) {
+    out(s, "\npage allocations: %llu pages in %llu calls (%.1f pages/s)\n",
+        (unsigned long long)a.total_pages, (unsigned long long)a.total_calls, a.pages_per_s);
+    alloc_table(s, "by order", "order", a.by_order);
+    alloc_table(s, "by migratetype", "migratetype", a.by_migratetype);
+    alloc_table(s, "by zone", "zone", a.by_zone);
+    alloc_table(s, "by gfp class", "class", a.by_gfp_class);
+  } else {
+    out(s, "\npage allocations: not traced\n");
+  }
+
+  if (sm.have_vmstat) {
+    out(s, "\n/proc/vmstat over the window:");
+    const char* keys[] = {"pageoutrun", "allocstall_total", "pgalloc_total", "pgscan_kswapd",
+                          "pgsteal_kswapd", "pgscan_direct", "pgsteal_direct",
+                          "kswapd_high_wmark_hit_quickly", "kswapd_low_wmark_hit_quickly",
+                          "slabs_scanned", "compact_stall"};
+    for (const char* k : keys) {
+      auto it = sm.vmstat_delta.find(k);
+      if (it != sm.vmstat_delta.end()) out(s, " %s=%llu", k, (unsigned long long)it->second);
+    }
+    out(s, "\n");
+  }
+
+  if (!sm.zones.empty()) {
+    out(s, "\nzones (pages; /proc/zoneinfo, /proc/buddyinfo at the end of the window)\n");
+    s += render_zone_table(sm.zones);
+  }
+  if (!sm.hazards.empty()) {
+    out(s, "\nhazards\n");
+    s += render_hazards(sm.hazards);
+  } else if (!sm.zones.empty()) {
+    out(s, "\nhazards: none found in the zone layout\n");
+  }
+  out(s, "\nlost events: %llu\n", (unsigned long long)sm.lost_events);
+  return s;
+}
+
+}  // namespace kst

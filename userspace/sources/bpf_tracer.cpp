@@ -1,0 +1,287 @@
+#include "sources/bpf_tracer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <utility>
+
+#include "alloc_abi.h"
+#include "kswaptrace.skel.h"
+#include "sources/bpf_records.h"
+#include "vmscan_abi.h"
+
+namespace kst {
+namespace {
+
+struct SkelDeleter {
+  void operator()(kswaptrace_bpf* s) const { kswaptrace_bpf__destroy(s); }
+};
+struct RingBufferDeleter {
+  void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
+};
+
+bool g_verbose = false;
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list ap) {
+  if (level == LIBBPF_DEBUG && !g_verbose) return 0;
+  if (!g_verbose) return 0;  // errors are reported by us, in one line
+  return vfprintf(stderr, fmt, ap);
+}
+
+// One traced event and its two attach-type twins.
+struct EventSpec {
+  const char* sys;
+  const char* name;
+  const char* btf_prog;  // program names in bpf/kswaptrace.bpf.c
+  const char* tp_prog;
+  bool required;
+  bool prefer_tracepoint;  // the classic record carries more (mm_page_alloc: pfn)
+};
+
+const EventSpec kEvents[] = {
+    {"vmscan", "mm_vmscan_kswapd_wake", "btf_kswapd_wake",
+     "tp_kswapd_wake", true, false},
+    {"vmscan", "mm_vmscan_kswapd_sleep", "btf_kswapd_sleep",
+     "tp_kswapd_sleep", true, false},
+    {"vmscan", "mm_vmscan_wakeup_kswapd", "btf_wakeup_kswapd",
+     "tp_wakeup_kswapd", false, false},
+    {"vmscan", "mm_vmscan_direct_reclaim_begin", "btf_direct_reclaim_begin",
+     "tp_direct_reclaim_begin", true, false},
+    {"vmscan", "mm_vmscan_direct_reclaim_end", "btf_direct_reclaim_end",
+     "tp_direct_reclaim_end", true, false},
+    {"vmscan", "mm_vmscan_memcg_reclaim_begin", "btf_memcg_reclaim_begin",
+     "tp_memcg_reclaim_begin", false, false},
+    {"vmscan", "mm_vmscan_memcg_reclaim_end", "btf_memcg_reclaim_end",
+     "tp_memcg_reclaim_end", false, false},
+    {"vmscan", "mm_vmscan_lru_shrink_inactive", "btf_lru_shrink_inactive",
+     "tp_lru_shrink_inactive", false, false},
+    {"kmem", "mm_page_alloc", "btf_page_alloc",
+     "tp_page_alloc", true, true},
+};
+
+std::string errstr(int err) { return strerror(err < 0 ? -err : err); }
+
+}  // namespace
+
+std::vector<AttachPlan> plan_attach(FeatureProbe& probe, AttachMode mode) {
+  std::vector<AttachPlan> out;
+  const bool tp_btf_ok = probe.tp_btf().ok;
+  for (const EventSpec& ev : kEvents) {
+    AttachPlan p;
+    p.sys = ev.sys;
+    p.name = ev.name;
+    p.required = ev.required;
+    p.in_btf = probe.tracepoint_in_btf(ev.name);
+    p.in_tracefs = probe.tracepoint_in_tracefs(ev.sys, ev.name);
+    const bool can_btf = tp_btf_ok && p.in_btf;
+    const bool can_tp = p.in_tracefs;
+    switch (mode) {
+      case AttachMode::TpBtf:
+        p.mode = can_btf ? "tp_btf" : "";
+        break;
+      case AttachMode::Tracepoint:
+        p.mode = can_tp ? "tracepoint" : "";
+        break;
+      case AttachMode::Auto:
+        if (ev.prefer_tracepoint)
+          p.mode = can_tp ? "tracepoint" : can_btf ? "tp_btf" : "";
+        else
+          p.mode = can_btf ? "tp_btf" : can_tp ? "tracepoint" : "";
+        break;
+    }
+    if (p.mode.empty()) {
+      const std::string full = p.sys + ":" + p.name;
+      if (!p.in_btf && !p.in_tracefs && probe.tracefs().ok)
+        p.reason = "this kernel has no " + full + " tracepoint";
+      else if (!probe.tracefs().ok && (mode == AttachMode::Tracepoint || !can_btf))
+        p.reason = probe.tracefs().detail;
+      else if (!tp_btf_ok && mode == AttachMode::TpBtf)
+        p.reason = "tp_btf programs do not work here: " + probe.tp_btf().detail;
+      else
+        p.reason = "not available in the requested attach mode";
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+struct BpfTracer::Impl {
+  std::unique_ptr<kswaptrace_bpf, SkelDeleter> skel;
+  std::unique_ptr<ring_buffer, RingBufferDeleter> rb;
+  const EventSink* sink = nullptr;
+  BpfTracer* owner = nullptr;
+  std::vector<std::pair<int32_t, int32_t>> slots;  // zone slot -> (nid, zid)
+  int ncpus = 1;
+
+  static int on_record(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<Impl*>(ctx);
+    DecodeResult r = decode_record(data, size);
+    if (!r.event) {
+      self->owner->decode_errors_++;
+      return 0;
+    }
+    if (self->sink) (*self->sink)(std::move(*r.event));
+    return 0;
+  }
+};
+
+BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo& info)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->owner = this;
+  g_verbose = opts.verbose;
+  libbpf_set_print(libbpf_print);
+
+  if (!probe.is_root())
+    throw TraceError("kswaptrace needs root (CAP_BPF, CAP_PERFMON): run it with sudo");
+  if (!probe.btf().ok)
+    throw TraceError(probe.btf().detail + "; pass --btf FILE with the kernel's BTF");
+  if (!probe.ringbuf().ok)
+    throw TraceError("BPF ring buffer unavailable: " + probe.ringbuf().detail);
+
+  LIBBPF_OPTS(bpf_object_open_opts, oo);
+  if (!probe.btf_path().empty()) oo.btf_custom_path = probe.btf_path().c_str();
+  impl_->skel.reset(kswaptrace_bpf__open_opts(&oo));
+  if (!impl_->skel) throw TraceError("cannot open the BPF object: " + errstr(errno));
+  auto* skel = impl_->skel.get();
+
+  // gfp bit layout of this kernel, from its BTF (the bits moved in 4.10 and 4.20)
+  if (auto v = probe.btf_enum_value("___GFP_DIRECT_RECLAIM_BIT"))
+    skel->rodata->gfp_direct_reclaim = 1ull << *v;
+  else
+    info.degraded.push_back("gfp bit layout not in BTF: assuming __GFP_DIRECT_RECLAIM=0x400 (5.0+ layout)");
+  if (auto v = probe.btf_enum_value("___GFP_MOVABLE_BIT")) skel->rodata->gfp_movable = 1ull << *v;
+
+  bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_bytes);
+
+  const std::vector<AttachPlan> plan = plan_attach(probe, opts.mode);
+  for (size_t i = 0; i < plan.size(); i++) {
+    const AttachPlan& p = plan[i];
+    bpf_program* btf_prog = bpf_object__find_program_by_name(skel->obj, kEvents[i].btf_prog);
+    bpf_program* tp_prog = bpf_object__find_program_by_name(skel->obj, kEvents[i].tp_prog);
+    if (!btf_prog || !tp_prog) throw TraceError(std::string("BPF object lacks the programs for ") + p.name);
+    bpf_program__set_autoload(btf_prog, p.mode == "tp_btf");
+    bpf_program__set_autoload(tp_prog, p.mode == "tracepoint");
+    const std::string full = p.sys + ":" + p.name;
+    info.attach[p.name] = p.mode.empty() ? "missing" : p.mode;
+    if (p.mode.empty()) {
+      if (p.required) throw TraceError("cannot trace " + full + ": " + p.reason);
+      info.degraded.push_back(full + " not traced: " + p.reason);
+    } else if (p.name == "mm_page_alloc" && p.mode == "tp_btf") {
+      info.degraded.push_back(
+          "kmem:mm_page_alloc via tp_btf: no pfn, so allocations are not attributed to zones "
+          "(mount tracefs for the classic tracepoint)");
+    }
+  }
+
+  int err = kswaptrace_bpf__load(skel);
+  if (err) throw TraceError("cannot load the BPF programs: " + errstr(err) + " (run with -v for the verifier log)");
+  err = kswaptrace_bpf__attach(skel);
+  if (err) throw TraceError("cannot attach the BPF programs: " + errstr(err) + " (run with -v for details)");
+
+  impl_->ncpus = libbpf_num_possible_cpus();
+  if (impl_->ncpus <= 0) throw TraceError("cannot count possible CPUs: " + errstr(impl_->ncpus));
+  impl_->rb.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), Impl::on_record, impl_.get(), nullptr));
+  if (!impl_->rb) throw TraceError("cannot set up the BPF ring buffer: " + errstr(errno));
+}
+
+BpfTracer::~BpfTracer() = default;
+
+int BpfTracer::poll(int timeout_ms, const EventSink& sink) {
+  impl_->sink = &sink;
+  int n = ring_buffer__poll(impl_->rb.get(), timeout_ms);
+  impl_->sink = nullptr;
+  if (n < 0 && n != -EINTR) throw TraceError("ring buffer poll failed: " + errstr(n));
+  return n < 0 ? 0 : n;
+}
+
+int BpfTracer::drain(const EventSink& sink) {
+  impl_->sink = &sink;
+  int n = ring_buffer__consume(impl_->rb.get());
+  impl_->sink = nullptr;
+  return n < 0 ? 0 : n;
+}
+
+void BpfTracer::set_zone_ranges(const std::vector<ZoneInfo>& zones) {
+  auto* bss = impl_->skel->bss;
+  // keep slots stable: a zone keeps its slot when it grows; new zones append
+  for (const auto& z : zones) {
+    if (!z.populated() || !z.has_start_pfn) continue;
+    std::pair<int32_t, int32_t> key{z.nid, z.zid};
+    bool known = false;
+    for (const auto& s : impl_->slots) known = known || s == key;
+    if (!known && impl_->slots.size() < KST_ALLOC_ZONE_RANGES) impl_->slots.push_back(key);
+  }
+  for (size_t i = 0; i < impl_->slots.size(); i++) {
+    for (const auto& z : zones) {
+      if (z.nid != impl_->slots[i].first || z.zid != impl_->slots[i].second) continue;
+      bss->zone_ranges[i].start_pfn = z.start_pfn;
+      bss->zone_ranges[i].end_pfn = z.start_pfn + z.spanned;
+    }
+  }
+  __atomic_store_n(&bss->nr_zone_ranges, (__u32)impl_->slots.size(), __ATOMIC_RELEASE);
+}
+
+AllocCounters BpfTracer::alloc_counters() const {
+  AllocCounters out;
+  const int fd = bpf_map__fd(impl_->skel->maps.alloc_counts);
+  std::vector<__u64> vals(impl_->ncpus);
+  for (__u32 slot = 0; slot < KST_ALLOC_ZONE_SLOTS; slot++) {
+    int32_t nid = -1, zid = -1;
+    if (slot < impl_->slots.size()) std::tie(nid, zid) = impl_->slots[slot];
+    for (__u32 order = 0; order < KST_ALLOC_ORDERS; order++)
+      for (__u32 mt = 0; mt < KST_ALLOC_MIGRATETYPES; mt++)
+        for (__u32 cls = 0; cls < KST_ALLOC_GFP_CLASSES; cls++) {
+          __u32 key = kst_alloc_index(slot, order, mt, cls);
+          if (bpf_map_lookup_elem(fd, &key, vals.data())) continue;
+          __u64 sum = 0;
+          for (__u64 v : vals) sum += v;
+          if (!sum) continue;
+          out.cells.push_back({nid, zid, (uint8_t)order, (uint8_t)mt, (uint8_t)cls, sum});
+        }
+  }
+  return out;
+}
+
+ReclaimCounters BpfTracer::reclaim_counters() const {
+  ReclaimCounters out;
+  const int fd = bpf_map__fd(impl_->skel->maps.shrink_stats);
+  std::vector<kst_shrink_stat> vals(impl_->ncpus);
+  for (__u32 nid = 0; nid < KST_MAX_NODES; nid++) {
+    ReclaimCounters::Node n;
+    n.nid = (int32_t)nid;
+    bool any = false;
+    for (__u32 kind = 0; kind < KST_SHRINK_KINDS; kind++) {
+      __u32 key = nid * KST_SHRINK_KINDS + kind;
+      if (bpf_map_lookup_elem(fd, &key, vals.data())) continue;
+      ShrinkStat& s = kind == KST_SHRINK_KSWAPD ? n.kswapd : n.other;
+      for (const auto& v : vals) {
+        s.calls += v.calls;
+        s.scanned += v.scanned;
+        s.reclaimed += v.reclaimed;
+      }
+      any = any || s.calls;
+    }
+    if (any || nid == 0) out.nodes.push_back(n);
+  }
+  return out;
+}
+
+ProbeCounters BpfTracer::probe_counters() const {
+  ProbeCounters out;
+  const int fd = bpf_map__fd(impl_->skel->maps.counters);
+  std::vector<__u64> vals(impl_->ncpus);
+  auto sum = [&](__u32 key) {
+    __u64 s = 0;
+    if (bpf_map_lookup_elem(fd, &key, vals.data()) == 0)
+      for (__u64 v : vals) s += v;
+    return s;
+  };
+  out.ringbuf_drops = sum(KST_CNT_RINGBUF_DROPS);
+  out.reclaim_unpaired = sum(KST_CNT_DR_UNPAIRED);
+  return out;
+}
+
+}  // namespace kst

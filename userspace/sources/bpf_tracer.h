@@ -1,0 +1,71 @@
+// The live BPF source: loads bpf/kswaptrace.bpf.c through its skeleton,
+// attaches one program per event (tp_btf or classic tracepoint, chosen by
+// probing), and turns ring-buffer records and map aggregates into Events.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "sources/feature_probe.h"
+
+namespace kst {
+
+// A fatal tracing error; what() is one line that names the fix.
+struct TraceError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class AttachMode { Auto, TpBtf, Tracepoint };
+
+struct TracerOptions {
+  AttachMode mode = AttachMode::Auto;
+  uint32_t ringbuf_bytes = 4u << 20;
+  bool verbose = false;  // libbpf debug output
+};
+
+using EventSink = std::function<void(Event&&)>;
+
+// How each traced event will be attached on this kernel.
+struct AttachPlan {
+  std::string sys, name;
+  bool required = false;
+  bool in_tracefs = false, in_btf = false;
+  std::string mode;    // "tp_btf", "tracepoint", or "" when it cannot be traced
+  std::string reason;  // why it is missing, when mode is empty
+};
+std::vector<AttachPlan> plan_attach(FeatureProbe& probe, AttachMode mode);
+
+class BpfTracer {
+ public:
+  // Throws TraceError. Fills `info` with the attach choice per event.
+  BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo& info);
+  ~BpfTracer();
+  BpfTracer(const BpfTracer&) = delete;
+  BpfTracer& operator=(const BpfTracer&) = delete;
+
+  // Waits up to timeout_ms for ring-buffer records and delivers them.
+  // Returns the number of records, or throws TraceError.
+  int poll(int timeout_ms, const EventSink& sink);
+  // Delivers whatever is in the ring buffer without waiting.
+  int drain(const EventSink& sink);
+
+  // Cumulative in-kernel aggregates.
+  AllocCounters alloc_counters() const;
+  ReclaimCounters reclaim_counters() const;
+  ProbeCounters probe_counters() const;
+  uint64_t decode_errors() const { return decode_errors_; }
+
+  // Tells the page-alloc handler which pfn range is which zone.
+  void set_zone_ranges(const std::vector<ZoneInfo>& zones);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  uint64_t decode_errors_ = 0;
+};
+
+}  // namespace kst

@@ -1,0 +1,38 @@
+// The live source: BPF ring-buffer events plus periodic samples of the
+// in-kernel aggregates and of /proc, all delivered as Events.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "core/event.h"
+#include "sources/bpf_tracer.h"
+#include "sources/procfs.h"
+
+namespace kst {
+
+TimeNs monotonic_now();
+
+class LiveSource {
+ public:
+  // Throws TraceError with a one-line message.
+  LiveSource(const TracerOptions& opts, FeatureProbe& probe, ProcReader proc = ProcReader());
+
+  const SourceInfo& info() const { return info_; }
+  // Ring-buffer events, waiting up to timeout_ms.
+  void poll(int timeout_ms, const EventSink& sink) { tracer_->poll(timeout_ms, sink); }
+  // Ring-buffer events still buffered, without waiting.
+  void drain(const EventSink& sink) { tracer_->drain(sink); }
+  // A full set of samples (aggregates, /proc) stamped now. Drain first so
+  // that events precede the samples that count them.
+  std::vector<Event> sample();
+  BpfTracer& tracer() { return *tracer_; }
+
+ private:
+  SourceInfo info_;
+  ProcReader proc_;
+  std::unique_ptr<BpfTracer> tracer_;
+  std::string zone_layout_;  // start_pfn/spanned of every zone, to notice growth
+};
+
+}  // namespace kst

@@ -1,0 +1,97 @@
+#include "sources/procfs.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/zones.h"
+
+namespace kst {
+
+std::optional<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return ss.str();
+}
+
+VmstatSample parse_vmstat(const std::string& text) {
+  VmstatSample s;
+  std::istringstream in(text);
+  std::string name;
+  unsigned long long v;
+  while (in >> name >> v) s.counters[name] = v;
+  return s;
+}
+
+ZoneSample ProcReader::zones() const {
+  auto zi = read_text_file(path("/proc/zoneinfo"));
+  if (!zi) throw std::runtime_error("cannot read " + path("/proc/zoneinfo"));
+  ZoneSample s;
+  s.zones = parse_zoneinfo(*zi);
+  if (auto bi = read_text_file(path("/proc/buddyinfo"))) merge_buddyinfo(s.zones, parse_buddyinfo(*bi));
+  if (auto mf = read_text_file(path("/proc/sys/vm/min_free_kbytes"))) {
+    try {
+      s.min_free_kbytes = std::stoll(*mf);
+    } catch (const std::exception&) {
+      s.min_free_kbytes = -1;
+    }
+  }
+  return s;
+}
+
+VmstatSample ProcReader::vmstat() const {
+  auto t = read_text_file(path("/proc/vmstat"));
+  if (!t) throw std::runtime_error("cannot read " + path("/proc/vmstat"));
+  return parse_vmstat(*t);
+}
+
+KswapdCpuSample ProcReader::kswapd_cpu() const {
+  KswapdCpuSample s;
+  const std::string proc = path("/proc");
+  DIR* d = opendir(proc.c_str());
+  if (!d) return s;
+  static const long ticks = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+  while (dirent* ent = readdir(d)) {
+    const char* n = ent->d_name;
+    if (*n < '0' || *n > '9') continue;
+    auto comm = read_text_file(proc + "/" + n + "/comm");
+    if (!comm || comm->rfind("kswapd", 0) != 0) continue;
+    // "kswapd0\n"; on some kernels "kswapd0:0" for per-node threads
+    int nid = 0;
+    try {
+      nid = std::stoi(comm->substr(6));
+    } catch (const std::exception&) {
+      continue;
+    }
+    auto stat = read_text_file(proc + "/" + n + "/stat");
+    if (!stat) continue;
+    // fields after the ")" of comm: state(3) ... utime(14) stime(15)
+    size_t close = stat->rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream in(stat->substr(close + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && (in >> field); i++) {
+      if (i == 14) utime = std::stoull(field);
+      if (i == 15) stime = std::stoull(field);
+    }
+    s.threads.push_back({nid, std::atoi(n), (utime + stime) * 1000000000ull / ticks});
+  }
+  closedir(d);
+  return s;
+}
+
+std::string ProcReader::kernel_release() const {
+  auto r = read_text_file(path("/proc/sys/kernel/osrelease"));
+  if (!r) return "unknown";
+  while (!r->empty() && (r->back() == '\n' || r->back() == ' ')) r->pop_back();
+  return *r;
+}
+
+}  // namespace kst

@@ -1,0 +1,36 @@
+// Readers of /proc and /sys files, producing event-model samples.
+// `root` prefixes every path so tests can point at a captured tree.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/event.h"
+
+namespace kst {
+
+// Whole file, or nullopt if it cannot be read.
+std::optional<std::string> read_text_file(const std::string& path);
+
+class ProcReader {
+ public:
+  explicit ProcReader(std::string root = "") : root_(std::move(root)) {}
+
+  // /proc/zoneinfo + /proc/buddyinfo + vm.min_free_kbytes. Throws ParseError
+  // (or std::runtime_error when zoneinfo is unreadable).
+  ZoneSample zones() const;
+  // /proc/vmstat; throws std::runtime_error when unreadable.
+  VmstatSample vmstat() const;
+  // kswapdN threads found in /proc/*/comm, with cumulative CPU time.
+  KswapdCpuSample kswapd_cpu() const;
+  std::string kernel_release() const;
+
+ private:
+  std::string path(const char* p) const { return root_ + p; }
+  std::string root_;
+};
+
+// Parses "/proc/vmstat" text ("name value" lines).
+VmstatSample parse_vmstat(const std::string& text);
+
+}  // namespace kst
