@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int rc = app.exit(e);  // prints help, version or the parse error
+    return rc == 0 ? kExitOk : kExitUsage;
   }
   // the most specific parsed command runs: a subcommand, else the one-shot
   for (auto it = reg.rbegin(); it != reg.rend(); ++it)

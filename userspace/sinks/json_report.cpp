@@ -42,8 +42,11 @@ namespace {
 
 json rows(const std::vector<AllocRow>& v, const char* key) {
   json a = json::array();
-  for (const auto& r : v)
-    a.push_back({{key, r.key}, {"calls", r.calls}, {"pages", r.pages}, {"pages_per_s", r.pages_per_s}});
+  for (const auto& r : v) {
+    json row = {{key, r.key}, {"calls", r.calls}, {"pages", r.pages}, {"pages_per_s", r.pages_per_s}};
+    if (std::string(key) == "order") row[key] = std::stoi(r.key);
+    a.push_back(row);
+  }
   return a;
 }
 

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Bad input and missing privileges: one clear line on stderr, non-zero exit.
+# Also: SIGINT ends a trace with a summary and exit 0; both attach modes work.
+. "$(dirname "$0")/lib.subr"
+need_root
+ensure_tracefs
+expect_fail() { # code pattern cmd...
+	code=$1 pat=$2; shift 2
+	"$@" > "$TMP/o" 2> "$TMP/e"; rc=$?
+	[ "$rc" = "$code" ] || die "'$*' exited $rc, want $code"
+	grep -q -- "$pat" "$TMP/e" || { cat "$TMP/e"; die "'$*' stderr lacks '$pat'"; }
+	lines=$(wc -l < "$TMP/e")
+	[ "$lines" -le 2 ] || { cat "$TMP/e"; die "'$*' printed $lines lines of errors"; }
+}
+if command -v setpriv >/dev/null; then
+	expect_fail 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups "$KST" -d 1
+fi
+expect_fail 2 "" "$KST" --no-such-option
+expect_fail 2 "" "$KST" -d -3
+expect_fail 2 "" "$KST" --btf /nonexistent/btf
+expect_fail 2 "" "$KST" --attach kprobe
+expect_fail 1 "no kernel BTF" "$KST" --btf /etc/hostname -d 1
+
+"$KST" features > "$TMP/f" || die "features failed"
+grep -q "^tp_btf" "$TMP/f" || die "features does not report tp_btf"
+grep -q "kmem:mm_page_alloc" "$TMP/f" || die "features does not list mm_page_alloc"
+"$KST" features --json > "$TMP/fj" || die "features --json failed"
+json "$TMP/fj" "j['features']['btf']['ok']" | grep -q True || die "features --json: btf not ok"
+
+for mode in tp_btf tracepoint; do
+	"$KST" --attach $mode -d 1 --json > "$TMP/m.json" 2>"$TMP/e" || { cat "$TMP/e"; die "--attach $mode failed"; }
+	got=$(json "$TMP/m.json" "j['attach']['mm_vmscan_kswapd_wake']")
+	[ "$got" = "$mode" ] || die "--attach $mode attached kswapd_wake via $got"
+done
+
+# SIGINT: the summary of what was traced is printed and the exit code is 0
+"$KST" --json > "$TMP/int.json" 2>/dev/null &
+pid=$!
+sleep 3
+kill -INT $pid
+wait $pid || die "exit code $? after SIGINT"
+json "$TMP/int.json" "j['duration_s']" > /dev/null || die "no JSON summary after SIGINT"
+# interval mode: COUNT summaries, one JSON object per line
+"$KST" 1 2 --json > "$TMP/iv" 2>/dev/null || die "interval mode failed"
+[ "$(wc -l < "$TMP/iv")" = 2 ] || die "interval mode printed $(wc -l < "$TMP/iv") lines, want 2"
+echo PASS
