@@ -6,16 +6,15 @@ if start_trace "$TRACE_SECONDS" && wait_attached; then
     mark QMP dimm-add
     i=0
     while [ "$(memory_blocks)" -eq "$before" ] && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
-    after=$(memory_blocks)
-    [ "$after" -gt "$before" ] || error "no new memory block within 30 s of device_add"
-    info "memory blocks: $before -> $after, onlined by the harness: $(online_new_blocks)"
-    # Give the trace some allocations to see in the new zone.
-    memhog 64 1 > /dev/null
-    sleep 1
+    [ "$(memory_blocks)" -gt "$before" ] || error "no new memory block within 30 s of device_add"
+    wait_hotadd_settled Normal
+    info "memory blocks: $before -> $(memory_blocks); Normal zone present $(zone_pages Normal present) managed $(zone_pages Normal managed)"
+    memhog 64 1 > /dev/null     # some allocations after the hot-add for the trace to see
     cat /proc/zoneinfo > /tmp/zoneinfo.after
-    trace_running || error "kswaptrace detached before the hot-add was complete: raise trace_seconds"
-    wait_trace
+    stop_trace
 fi
+memory_block_states > /tmp/memory_blocks
 send_trace
 send_file zoneinfo.before /tmp/zoneinfo.before
 send_file zoneinfo.after /tmp/zoneinfo.after
+send_file memory_blocks /tmp/memory_blocks

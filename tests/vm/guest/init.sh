@@ -47,26 +47,29 @@ start_trace() {
     info "kswaptrace started: pid $TRACE_PID, -d $1, at ${TRACE_T0}s"
 }
 
-# wait_attached: return once kswaptrace holds BPF links / perf events and their
-# number has not changed for 2 s (it has loaded and attached its programs), or
-# fail after 90 s or if it exits first.
+# wait_attached: return once kswaptrace has attached its probes, or fail after
+# 90 s or if it exits first.  kswaptrace prints "Tracing ..." on stderr once its
+# probes are attached; failing that, it counts as attached when it holds BPF
+# links / perf events and their number has not changed for 2 s.
 wait_attached() {
     [ -n "$TRACE_PID" ] || return 1
     last=-1 stable=0 i=0
     while [ $i -lt 180 ]; do
         if ! kill -0 "$TRACE_PID" 2>/dev/null; then
-            error "kswaptrace exited before it attached"
+            error "kswaptrace exited before it attached: $(tail -c 300 /tmp/trace.err)"
             return 1
         fi
         n=$(ls -l /proc/$TRACE_PID/fd 2>/dev/null | grep -c -e bpf_link -e perf_event)
-        if [ "$n" -gt 0 ] && [ "$n" -eq "$last" ]; then
+        if grep -q '^Tracing' /tmp/trace.err; then
+            stable=4
+        elif [ "$n" -gt 0 ] && [ "$n" -eq "$last" ]; then
             stable=$((stable + 1))
-            if [ $stable -ge 4 ]; then
-                info "kswaptrace attached: $n links after $(awk "BEGIN{print $(now)-$TRACE_T0}")s"
-                return 0
-            fi
         else
             stable=0
+        fi
+        if [ $stable -ge 4 ]; then
+            info "kswaptrace attached ($n links/perf events) after $(awk "BEGIN{print $(now)-$TRACE_T0}")s"
+            return 0
         fi
         last=$n
         sleep 0.5
@@ -76,16 +79,19 @@ wait_attached() {
     return 1
 }
 
-# trace_running: true while kswaptrace has not exited (the measurement window
-# must close before it detaches).
-trace_running() { [ -n "$TRACE_PID" ] && kill -0 "$TRACE_PID" 2>/dev/null; }
-
-# wait_trace: wait for kswaptrace to finish, record its exit status.
-wait_trace() {
+# stop_trace: end the trace now (kswaptrace reports what it traced on SIGINT)
+# and wait for it, recording its exit status.  Fails the run if kswaptrace had
+# already exited: the guest's measurement window must lie inside the trace.
+stop_trace() {
     [ -n "$TRACE_PID" ] || return 1
+    if kill -INT "$TRACE_PID" 2>/dev/null; then
+        info "kswaptrace stopped at $(now)s"
+    else
+        error "kswaptrace exited before the guest's window closed (-d too short?)"
+    fi
     wait "$TRACE_PID"
     echo $? > /tmp/trace.rc
-    info "kswaptrace exited with status $(cat /tmp/trace.rc) at $(now)s"
+    info "kswaptrace exited with status $(cat /tmp/trace.rc)"
 }
 
 # send_trace: ship kswaptrace's output files.
@@ -108,6 +114,38 @@ online_new_blocks() {
 }
 
 memory_blocks() { ls -d /sys/devices/system/memory/memory* | wc -l; }
+
+# zone_pages ZONE FIELD: a node-0 zone's field from /proc/zoneinfo (0 if absent).
+zone_pages() {
+    awk -v z="$1" -v f="$2" '$1 == "Node" { cur = ($2 == "0," && $4 == z) }
+        cur && $1 == f { v = $2 } END { print v + 0 }' /proc/zoneinfo
+}
+
+# wait_hotadd_settled ZONE: online new blocks and wait (up to 30 s) until every
+# block is online and ZONE's managed pages are no longer changing, so snapshots
+# taken next see the finished hot-add.
+wait_hotadd_settled() {
+    i=0 last=-1
+    while [ $i -lt 60 ]; do
+        online_new_blocks > /dev/null
+        m=$(zone_pages "$1" managed)
+        if ! grep -q offline /sys/devices/system/memory/memory*/state && [ "$m" -gt 0 ] && [ "$m" -eq "$last" ]; then
+            return 0
+        fi
+        last=$m
+        sleep 0.5
+        i=$((i + 1))
+    done
+    error "$1 zone did not settle within 30 s (managed $(zone_pages "$1" managed) of present $(zone_pages "$1" present))"
+    return 1
+}
+
+# memory_block_states: one line per memory block (name, state, valid zones).
+memory_block_states() {
+    for b in /sys/devices/system/memory/memory*; do
+        echo "${b##*/} $(cat "$b/state") $(cat "$b/valid_zones" 2>/dev/null)"
+    done
+}
 
 for m in $(cat /etc/modules); do
     insmod "/lib/modules/$m" || error "insmod $m failed"

@@ -1,7 +1,7 @@
 # xen-balloon: PV dom0 booted with dom0_mem=384M,max:512M.  Raise dom0's limit
 # with XEN_DOMCTL_max_mem, grow the balloon target past the boot maximum so the
-# balloon driver hot-adds memory, online the new blocks if the kernel does not,
-# all while kswaptrace records.
+# balloon driver hot-adds memory, online the new blocks if the kernel does not
+# (6.1), all while kswaptrace records.
 XM=/sys/devices/system/xen_memory/xen_memory0
 [ -e /dev/xen/privcmd ] || error "/dev/xen/privcmd missing"
 cat /proc/zoneinfo > /tmp/zoneinfo.before
@@ -10,26 +10,27 @@ cat /proc/zoneinfo > /tmp/zoneinfo.before
     echo "current_kb_before $(cat $XM/info/current_kb)"
 } > /tmp/balloon
 if start_trace "$TRACE_SECONDS" && wait_attached; then
-    xen_maxmem 0 "$XEN_MAXMEM_KB" || error "XEN_DOMCTL_max_mem failed"
+    xen_maxmem 0 "$XEN_MAXMEM_KB" > /dev/null || error "XEN_DOMCTL_max_mem failed"
     echo "$BALLOON_TARGET_KB" > $XM/target_kb || error "writing target_kb"
-    i=0 onlined=0
+    i=0
     while [ $i -lt 120 ]; do
-        onlined=$((onlined + $(online_new_blocks)))
+        online_new_blocks > /dev/null
         [ "$(cat $XM/info/current_kb)" -ge "$BALLOON_TARGET_KB" ] && break
         sleep 0.5
         i=$((i + 1))
     done
-    info "balloon current_kb=$(cat $XM/info/current_kb) after $((i / 2)) s; blocks onlined by the harness: $onlined"
-    sleep 1
+    wait_hotadd_settled Normal
+    info "balloon current_kb $(cat $XM/info/current_kb) after $((i / 2)) s; Normal zone present $(zone_pages Normal present) managed $(zone_pages Normal managed)"
     cat /proc/zoneinfo > /tmp/zoneinfo.after
-    trace_running || error "kswaptrace detached before the balloon settled: raise trace_seconds"
-    wait_trace
+    stop_trace
 fi
 {
     echo "target_kb_after $(cat $XM/target_kb)"
     echo "current_kb_after $(cat $XM/info/current_kb)"
 } >> /tmp/balloon
+memory_block_states > /tmp/memory_blocks
 send_trace
 send_file balloon /tmp/balloon
 send_file zoneinfo.before /tmp/zoneinfo.before
 send_file zoneinfo.after /tmp/zoneinfo.after
+send_file memory_blocks /tmp/memory_blocks
