@@ -32,11 +32,27 @@ static inline __u32 kst_alloc_index(__u32 slot, __u32 order, __u32 mt, __u32 cls
 	       cls;
 }
 
-/* BPF_MAP_TYPE_ARRAY "zone_ranges": slot i covers [start_pfn, end_pfn) */
+/*
+ * What the handler needs besides the record, packed so the common case
+ * (up to three populated zones) reads a single cache line: under an
+ * allocation-heavy load every extra line is a likely L1 miss. gfp bits are
+ * given as bit numbers so the class is computed with shifts, no branches. Lives in .bss; user space fills it
+ * from BTF (gfp bits) and /proc/zoneinfo (ranges), largest zone first.
+ */
 struct kst_zone_range {
 	__u64 start_pfn;
-	__u64 end_pfn;
+	__u32 nr_pages; /* spanned pages: pfn - start_pfn < nr_pages */
+	__u32 slot;     /* zone slot in the counter index, stable across updates */
+};
+
+struct kst_alloc_cfg {
+	__u32 gfp_direct_reclaim_bit; /* bit number of __GFP_DIRECT_RECLAIM */
+	__u32 gfp_movable_bit;        /* bit number of __GFP_MOVABLE */
+	__u32 nr_ranges;
+	__u32 pad;
+	struct kst_zone_range ranges[KST_ALLOC_ZONE_RANGES];
 };
 KST_STATIC_ASSERT(sizeof(struct kst_zone_range) == 16, "zone_range size");
+KST_STATIC_ASSERT(sizeof(struct kst_alloc_cfg) == 16 + 16 * KST_ALLOC_ZONE_RANGES, "alloc_cfg size");
 
 #endif /* KST_ALLOC_ABI_H */

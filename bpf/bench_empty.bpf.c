@@ -21,3 +21,22 @@ int BPF_PROG(empty_btf_page_alloc)
 {
 	return 0;
 }
+
+/* the floor for any aggregating handler: one per-CPU counter increment */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} one_counter SEC(".maps");
+
+SEC("tracepoint/kmem/mm_page_alloc")
+int counter_tp_page_alloc(void *ctx)
+{
+	__u32 key = 0;
+	__u64 *v = bpf_map_lookup_elem(&one_counter, &key);
+
+	if (v)
+		(*v)++;
+	return 0;
+}

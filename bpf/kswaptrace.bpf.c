@@ -27,14 +27,12 @@ char LICENSE[] SEC("license") = "GPL";
 /* tp_btf hands us a struct page *, not a pfn: no zone attribution */
 #define KST_PFN_UNKNOWN ((__u64)-2)
 
-/* gfp bits, from the running kernel's BTF by user space (they moved in 4.10, 4.20) */
-const volatile __u64 gfp_direct_reclaim = 0x400;
-const volatile __u64 gfp_movable = 0x08;
-
-/* pfn ranges of the zones, written by user space from /proc/zoneinfo;
- * rewritten when a zone grows (memory hot-add). */
-struct kst_zone_range zone_ranges[KST_ALLOC_ZONE_RANGES];
-__u32 nr_zone_ranges;
+/*
+ * gfp bits (from the running kernel's BTF: they moved in 4.10 and 4.20) and
+ * the zones' pfn ranges (from /proc/zoneinfo, rewritten when a zone grows),
+ * filled by user space before attach.
+ */
+struct kst_alloc_cfg alloc_cfg __attribute__((aligned(64)));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -207,26 +205,28 @@ static __always_inline int on_shrink_inactive(int nid, __u64 scanned, __u64 recl
 
 static __always_inline int on_page_alloc(__u64 pfn, __u32 order, __u64 gfp, __s32 mt)
 {
-	__u32 slot = KST_ALLOC_ZONE_UNKNOWN, n = nr_zone_ranges, i, cls, idx;
+	__u32 slot = KST_ALLOC_ZONE_UNKNOWN, n = alloc_cfg.nr_ranges, i, cls, idx;
 	__u64 *v;
 
 	/* (unsigned long)-1 means the allocation failed: not a page handed out */
 	if (pfn == (__u64)-1)
 		return 0;
-	for (i = 0; i < KST_ALLOC_ZONE_RANGES; i++) {
-		if (i >= n || pfn == KST_PFN_UNKNOWN)
-			break;
-		if (pfn >= zone_ranges[i].start_pfn && pfn < zone_ranges[i].end_pfn) {
-			slot = i;
+	if (pfn == KST_PFN_UNKNOWN)
+		n = 0;
+	for (i = 0; i < KST_ALLOC_ZONE_RANGES && i < n; i++) {
+		if (pfn - alloc_cfg.ranges[i].start_pfn < alloc_cfg.ranges[i].nr_pages) {
+			slot = alloc_cfg.ranges[i].slot;
 			break;
 		}
 	}
+	if (slot > KST_ALLOC_ZONE_UNKNOWN)
+		slot = KST_ALLOC_ZONE_UNKNOWN;
 	if (order >= KST_ALLOC_ORDERS)
 		order = KST_ALLOC_ORDERS - 1;
 	if (mt < 0 || mt >= KST_ALLOC_MIGRATETYPES)
 		mt = KST_ALLOC_MIGRATETYPES - 1;
-	cls = ((gfp & gfp_direct_reclaim) ? KST_GFP_CLASS_RECLAIM : 0) |
-	      ((gfp & gfp_movable) ? KST_GFP_CLASS_MOVABLE : 0);
+	cls = ((gfp >> (alloc_cfg.gfp_direct_reclaim_bit & 63)) & 1) |
+	      (((gfp >> (alloc_cfg.gfp_movable_bit & 63)) & 1) << 1);
 	idx = kst_alloc_index(slot, order, (__u32)mt, cls);
 	v = bpf_map_lookup_elem(&alloc_counts, &idx);
 	if (v)

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdarg>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -148,11 +149,14 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   auto* skel = impl_->skel.get();
 
   // gfp bit layout of this kernel, from its BTF (the bits moved in 4.10 and 4.20)
+  auto& cfg = skel->bss->alloc_cfg;
+  cfg.gfp_direct_reclaim_bit = 10;  // 0x400: 4.20+ layout
+  cfg.gfp_movable_bit = 3;          // 0x08: unchanged since 2.6
   if (auto v = probe.btf_enum_value("___GFP_DIRECT_RECLAIM_BIT"))
-    skel->rodata->gfp_direct_reclaim = 1ull << *v;
+    cfg.gfp_direct_reclaim_bit = static_cast<__u32>(*v);
   else
-    info.degraded.push_back("gfp bit layout not in BTF: assuming __GFP_DIRECT_RECLAIM=0x400 (5.0+ layout)");
-  if (auto v = probe.btf_enum_value("___GFP_MOVABLE_BIT")) skel->rodata->gfp_movable = 1ull << *v;
+    info.degraded.push_back("gfp bit layout not in BTF: assuming __GFP_DIRECT_RECLAIM=0x400 (4.20+ layout)");
+  if (auto v = probe.btf_enum_value("___GFP_MOVABLE_BIT")) cfg.gfp_movable_bit = static_cast<__u32>(*v);
 
   bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_bytes);
 
@@ -204,24 +208,42 @@ int BpfTracer::drain(const EventSink& sink) {
   return n < 0 ? 0 : n;
 }
 
+std::vector<std::pair<std::string, int>> BpfTracer::program_fds() const {
+  std::vector<std::pair<std::string, int>> out;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, impl_->skel->obj) {
+    if (bpf_program__autoload(prog) && bpf_program__fd(prog) >= 0)
+      out.emplace_back(bpf_program__name(prog), bpf_program__fd(prog));
+  }
+  return out;
+}
+
 void BpfTracer::set_zone_ranges(const std::vector<ZoneInfo>& zones) {
-  auto* bss = impl_->skel->bss;
-  // keep slots stable: a zone keeps its slot when it grows; new zones append
+  auto& cfg = impl_->skel->bss->alloc_cfg;
+  // slots stay stable: a zone keeps its slot when it grows; new zones append
+  std::vector<const ZoneInfo*> live;
   for (const auto& z : zones) {
     if (!z.populated() || !z.has_start_pfn) continue;
     std::pair<int32_t, int32_t> key{z.nid, z.zid};
-    bool known = false;
-    for (const auto& s : impl_->slots) known = known || s == key;
-    if (!known && impl_->slots.size() < KST_ALLOC_ZONE_RANGES) impl_->slots.push_back(key);
-  }
-  for (size_t i = 0; i < impl_->slots.size(); i++) {
-    for (const auto& z : zones) {
-      if (z.nid != impl_->slots[i].first || z.zid != impl_->slots[i].second) continue;
-      bss->zone_ranges[i].start_pfn = z.start_pfn;
-      bss->zone_ranges[i].end_pfn = z.start_pfn + z.spanned;
+    if (std::find(impl_->slots.begin(), impl_->slots.end(), key) == impl_->slots.end()) {
+      if (impl_->slots.size() >= KST_ALLOC_ZONE_RANGES) continue;
+      impl_->slots.push_back(key);
     }
+    live.push_back(&z);
   }
-  __atomic_store_n(&bss->nr_zone_ranges, (__u32)impl_->slots.size(), __ATOMIC_RELEASE);
+  // search order: biggest zone first, where most allocations land
+  std::sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->managed > b->managed; });
+  __atomic_store_n(&cfg.nr_ranges, 0u, __ATOMIC_RELEASE);
+  __u32 n = 0;
+  for (const ZoneInfo* z : live) {
+    const auto slot = std::find(impl_->slots.begin(), impl_->slots.end(), std::make_pair(z->nid, z->zid)) -
+                      impl_->slots.begin();
+    cfg.ranges[n].start_pfn = z->start_pfn;
+    cfg.ranges[n].nr_pages = static_cast<__u32>(std::min<uint64_t>(z->spanned, UINT32_MAX));
+    cfg.ranges[n].slot = static_cast<__u32>(slot);
+    n++;
+  }
+  __atomic_store_n(&cfg.nr_ranges, n, __ATOMIC_RELEASE);
 }
 
 AllocCounters BpfTracer::alloc_counters() const {

@@ -59,6 +59,9 @@ class BpfTracer {
   ProbeCounters probe_counters() const;
   uint64_t decode_errors() const { return decode_errors_; }
 
+  // Loaded programs by name -> fd (for run-time statistics).
+  std::vector<std::pair<std::string, int>> program_fds() const;
+
   // Tells the page-alloc handler which pfn range is which zone.
   void set_zone_ranges(const std::vector<ZoneInfo>& zones);
 
