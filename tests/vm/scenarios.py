@@ -85,6 +85,16 @@ def check_no_lost_events(run):
         run.check("no lost events", t.get("lost_events") == 0, f"lost_events={t.get('lost_events')}")
 
 
+def check_hazard(run, kind, zone, nid=0):
+    t = run.json("trace.json")
+    if t is None:
+        return
+    hazards = t.get("hazards", [])
+    run.check(f"hazard {kind} flagged for node {nid} {zone}",
+              any(h.get("kind") == kind and h.get("zone") == zone and h.get("nid") == nid for h in hazards),
+              "; ".join(f"{h.get('kind')} {h.get('nid')}/{h.get('zone')}" for h in hazards) or "no hazards")
+
+
 def check_hazards_well_formed(run):
     """Every hazard names its kind, zone, node and a message (content is asserted per scenario)."""
     t = run.json("trace.json")
@@ -126,10 +136,13 @@ def check_new_normal_zone(run, expected_present):
 
 
 # kmem:mm_page_alloc fires once per successful __alloc_pages() call; the pgalloc_* counters are
-# bumped in rmqueue() and also by the bulk allocator (vmalloc, which fires no mm_page_alloc per page).
-# The trace window also extends a little past the vmstat window on both sides (attach -> first
-# snapshot, second snapshot -> detach).  Measured: see docs/testing.md.
-PGALLOC_TOLERANCE = 0.05
+# bumped in rmqueue() and also by the bulk allocator (vmalloc; no mm_page_alloc per page there), so
+# the two need not agree exactly.  The trace window also extends a little past the vmstat window on
+# both sides (attach -> first snapshot, second snapshot -> SIGINT), which makes the trace count more.
+# Measured (4 runs, 6.1 and 6.12, ~100k and ~200k pages): the trace was 0.21%-0.42% above the
+# pgalloc delta, i.e. +370..+440 pages, all from that window overhang.  1% leaves room for
+# scheduling noise and still catches a probe that misses an allocation path.
+PGALLOC_TOLERANCE = 0.01
 
 
 def check_pressure(run):
@@ -163,7 +176,7 @@ PRESSURE = Scenario(
     guest_script="pressure.sh",
     memory="384M",
     modules=["zram"],
-    env={"ZRAM_SIZE": "256M", "HOG_EXTRA_MIB": 100, "HOG_PASSES": 1},
+    env={"ZRAM_SIZE": "256M", "HOG_EXTRA_MIB": 100, "HOG_PASSES": 2},
     checks=[check_trace_ran, check_no_lost_events, check_pressure],
 )
 
@@ -184,6 +197,11 @@ def check_dimm_zone(run):
     check_new_normal_zone(run, DIMM_BYTES // 4096)
 
 
+def check_dimm_hazard(run):
+    # 32768 managed pages in Normal beside ~96k in DMA32: the small-Normal layout of the seed bug.
+    check_hazard(run, "small-normal", "Normal")
+
+
 DIMM_HOTPLUG = Scenario(
     name="dimm-hotplug",
     description="512M guest (slots=4,maxmem=2G), 128 MiB pc-dimm hot-added over QMP while tracing; "
@@ -195,7 +213,7 @@ DIMM_HOTPLUG = Scenario(
          "arguments": {"qom-type": "memory-backend-ram", "id": "mem1", "size": DIMM_BYTES}},
         {"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}},
     ]},
-    checks=[check_trace_ran, check_qmp_ok, check_dimm_zone, check_hazards_well_formed],
+    checks=[check_trace_ran, check_qmp_ok, check_dimm_zone, check_hazards_well_formed, check_dimm_hazard],
 )
 
 
