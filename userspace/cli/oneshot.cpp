@@ -94,10 +94,10 @@ int run_oneshot(const OneshotOptions& o) {
 void register_oneshot(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<OneshotOptions>();
   app.add_option("-d,--duration", o->duration, "trace for SECONDS, then print the summary")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.01, 31536000.0));
   app.add_option("interval", o->interval, "print a summary every INTERVAL seconds (BCC style)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.01, 31536000.0));
+  app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::Range(1, 1 << 30));
   app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
   app.add_flag("-v,--verbose", o->verbose, "show libbpf's messages (verifier log on load errors)");
   app.add_option("--attach", o->attach, "attach mode for the tracepoints")
