@@ -43,4 +43,9 @@ json "$TMP/int.json" "j['duration_s']" > /dev/null || die "no JSON summary after
 # interval mode: COUNT summaries, one JSON object per line
 "$KST" 1 2 --json > "$TMP/iv" 2>/dev/null || die "interval mode failed"
 [ "$(wc -l < "$TMP/iv")" = 2 ] || die "interval mode printed $(wc -l < "$TMP/iv") lines, want 2"
+# fix-watermarks: a dry run reads, never writes (--apply is exercised in the VM scenarios:
+# the host's vm sysctls are not touched by tests)
+"$KST" fix-watermarks --json > "$TMP/fw.json" || die "fix-watermarks dry run failed"
+[ "$(json "$TMP/fw.json" "j['applied']")" = False ] || die "fix-watermarks dry run claims it applied"
+json "$TMP/fw.json" "len(j['zones'])" | grep -qv '^0$' || die "fix-watermarks lists no zones"
 echo PASS

@@ -30,5 +30,6 @@ int fail(const std::string& msg, int code = kExitError);
 
 void register_oneshot(CLI::App& app, Registry& reg);
 void register_features(CLI::App& app, Registry& reg);
+void register_fix_watermarks(CLI::App& app, Registry& reg);
 
 }  // namespace kst::cli

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   Registry reg;
   register_oneshot(app, reg);
   register_features(app, reg);
+  register_fix_watermarks(app, reg);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
