@@ -101,19 +101,20 @@ def check_hazard(run, kind, zone, nid=0):
 
 
 def check_zero_watermark_hazard(run):
-    """zero-watermark is flagged exactly for the zones /proc/zoneinfo shows with managed pages but
+    """zero-watermark is flagged for every zone /proc/zoneinfo shows with managed pages but
     min = low = high = 0 (seen on every 6.12 balloon hot-add, and on some 6.1 ones, where it depends on
-    the order of onlining and populating)."""
+    the order of onlining and populating).  kswaptrace may flag more zones (watermarks far below what
+    min_free_kbytes implies); that threshold is the tool's to define, so only the sure case is asserted."""
     t = run.json("trace.json")
     if t is None:
         return
     zones = parse_zoneinfo(run.text("zoneinfo.after") or "")
-    expected = sorted(f"{nid}/{name}" for (nid, name), z in zones.items()
-                      if z.get("managed", 0) > 0 and z.get("min") == z.get("low") == z.get("high") == 0)
+    zero = sorted(f"{nid}/{name}" for (nid, name), z in zones.items()
+                  if z.get("managed", 0) > 0 and z.get("min") == z.get("low") == z.get("high") == 0)
     flagged = sorted(f"{h.get('nid')}/{h.get('zone')}" for h in t.get("hazards", [])
                      if h.get("kind") == "zero-watermark")
-    run.check("zero-watermark flagged exactly for zoneinfo's zones with min=low=high=0", expected == flagged,
-              f"zoneinfo {expected or 'none'}, kswaptrace {flagged or 'none'}")
+    run.check("zero-watermark flagged for every zone zoneinfo shows with min=low=high=0",
+              set(zero) <= set(flagged), f"zoneinfo {zero or 'none'}, kswaptrace {flagged or 'none'}")
 
 
 def check_hazards_well_formed(run):
