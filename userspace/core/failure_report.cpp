@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <map>
 
 namespace kst {
@@ -327,13 +328,14 @@ FailureReport parse_failure_report(std::string_view input) {
                 hardware.find("Xen") != std::string::npos || has("dom0_mem");
 
   // Zone lines, lowmem_reserve[] and buddy lines after the header.
-  ReportZone* current = nullptr;
+  // index, not pointer: zone_for() may grow r.zones (found by scripts/fuzz-explain)
+  size_t current = SIZE_MAX;
   for (size_t k = start; k < end; k++) {
     std::string_view t = tok[k];
     if (is_zone_name(t) && k + 1 < end && starts_with(tok[k + 1], "free:")) {
       ReportZone& z = zone_for(r, node_before(tok, k), t);
       z.has_line = true;
-      current = &z;
+      current = static_cast<size_t>(&z - r.zones.data());
       size_t j = k + 1;
       for (; j < end; j++) {
         std::string_view kvt = tok[j];
@@ -367,7 +369,7 @@ FailureReport parse_failure_report(std::string_view input) {
         if (!v || *v < 0) break;
         vals.push_back(*v);
       }
-      if (current && current->lowmem_reserve.empty()) current->lowmem_reserve = vals;
+      if (current < r.zones.size() && r.zones[current].lowmem_reserve.empty()) r.zones[current].lowmem_reserve = vals;
       k = j - 1;
       continue;
     }

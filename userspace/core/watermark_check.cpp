@@ -399,7 +399,10 @@ Explanation explain(const std::vector<WmZone>& zones, const ExplainRequest& req)
           which = "Node " + std::to_string(zr.zone.nid) + " " + zr.zone.name;
           break;
         }
-      ex.verdict = "the figures pass the min-watermark check in " + which +
+      if (req.all_marks)
+        ex.verdict = "the allocation would succeed now: it passes the min watermark in " + which;
+      else
+        ex.verdict = "the figures pass the min-watermark check in " + which +
                    ", so they do not show why the allocation failed: the state changed between the "
                    "failure and the printout, or a limit outside these figures applied (cpuset/nodemask, "
                    "__GFP_NORETRY/__GFP_NOWAIT giving up early, a memcg, an RT/OOM-victim context)";
