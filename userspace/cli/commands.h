@@ -31,5 +31,7 @@ int fail(const std::string& msg, int code = kExitError);
 void register_oneshot(CLI::App& app, Registry& reg);
 void register_features(CLI::App& app, Registry& reg);
 void register_fix_watermarks(CLI::App& app, Registry& reg);
+void register_explain(CLI::App& app, Registry& reg);
+void register_gfp(CLI::App& app, Registry& reg);
 
 }  // namespace kst::cli

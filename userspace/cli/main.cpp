@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   register_oneshot(app, reg);
   register_features(app, reg);
   register_fix_watermarks(app, reg);
+  register_explain(app, reg);
+  register_gfp(app, reg);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,338 @@
+// `kswaptrace explain`: why did (or would) an allocation fail?
+//   explain REPORT_FILE|-            decode a pasted allocation-failure report
+//   explain --order N [--gfp ...]    check the live (or captured) zone state
+// Pure user space: /proc files or a report in, the watermark simulator of
+// core/watermark_check.h, a verdict out.
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "core/failure_report.h"
+#include "core/gfp.h"
+#include "core/watermark_check.h"
+#include "core/zones.h"
+#include "sources/procfs.h"
+
+namespace kst::cli {
+namespace {
+
+struct ExplainOptions {
+  std::string report;
+  int order = -1;
+  std::string gfp;
+  std::string algorithm = "auto";
+  std::string zoneinfo, buddyinfo;
+  std::string kernel_version;
+  bool json = false;
+};
+
+std::string hex(uint64_t v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+nlohmann::json result_json(const WmResult& r) {
+  return {{"ok", r.ok},
+          {"undecided", r.unknown},
+          {"failure", wm_fail_name(r.fail)},
+          {"fail_order", r.fail_order},
+          {"free_pages", r.free_after},
+          {"required_pages", r.required},
+          {"min_adjusted", r.min_adjusted},
+          {"lowmem_reserve", r.reserve},
+          {"steps", r.steps}};
+}
+
+std::string result_short(const WmResult& r) {
+  if (r.ok) return "ok";
+  if (r.unknown) return "undecided";
+  std::string s = std::string("FAIL (") + wm_fail_name(r.fail);
+  if (r.fail == WmFail::OrderStep) s += " at order-" + std::to_string(r.fail_order) + " step";
+  if (r.fail != WmFail::NoBlock && r.fail != WmFail::Migratetype)
+    s += ": " + std::to_string(r.free_after) + " <= " + std::to_string(r.required);
+  return s + ")";
+}
+
+struct Context {
+  KernelVersion kv;
+  std::string kv_source;
+  GfpInfo gfp;
+  std::string gfp_source;
+  WmAlgo algo;
+  std::vector<std::string> warnings;
+};
+
+int render(const ExplainOptions& o, const Context& c, const Explanation& ex, const FailureReport* rep,
+           int order) {
+  if (o.json) {
+    nlohmann::json j;
+    if (rep) {
+      j["report"] = {{"kind", rep->kind == FailureReport::Kind::OomKill ? "oom_kill" : "page_allocation_failure"},
+                     {"comm", rep->comm},
+                     {"kernel_release", rep->kernel_release},
+                     {"hardware", rep->hardware},
+                     {"xen_guest", rep->xen_guest},
+                     {"nodemask", rep->nodemask},
+                     {"cpuset", rep->cpuset},
+                     {"mems_allowed", rep->mems_allowed},
+                     {"page_kb", rep->page_kb}};
+    }
+    j["request"] = {{"order", order},
+                    {"gfp_mask", hex(c.gfp.mask)},
+                    {"gfp_names", c.gfp.names},
+                    {"gfp_source", c.gfp_source},
+                    {"gfp_table", gfp_era_label(c.gfp.era)},
+                    {"highest_zone", c.gfp.highest_zone},
+                    {"migratetype", std::string(1, c.gfp.migratetype)},
+                    {"can_sleep", c.gfp.can_sleep}};
+    j["kernel"] = {{"version", to_string(c.kv)}, {"source", c.kv_source}, {"algorithm", wm_algo_label(c.algo)}};
+    j["alloc_flags"] = ex.flags.describe();
+    j["classzone"] = {{"index", ex.classzone_idx}, {"name", ex.classzone}};
+    for (const auto& zr : ex.zonelist) {
+      nlohmann::json z = {{"node", zr.zone.nid},      {"zone", zr.zone.name}, {"index", zr.zone.zone_idx},
+                          {"free", zr.zone.free},     {"min", zr.zone.min},   {"low", zr.zone.low},
+                          {"high", zr.zone.high},     {"free_cma", zr.zone.free_cma},
+                          {"nr_free", zr.zone.nr_free}, {"lowmem_reserve", zr.zone.lowmem_reserve}};
+      for (const auto& [m, r] : zr.marks) z["checks"][m] = result_json(r);
+      j["zonelist"].push_back(z);
+    }
+    for (const auto& w : ex.what_if) j["what_if"].push_back({{"variant", w.label}, {"result", result_json(w.result)}});
+    j["verdict"] = {{"cause", cause_name(ex.cause)}, {"text", ex.verdict}};
+    j["advice"] = ex.advice;
+    std::vector<std::string> notes = ex.notes;
+    notes.insert(notes.end(), c.warnings.begin(), c.warnings.end());
+    j["notes"] = notes;
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  if (rep) {
+    std::printf("Report: %s %s%s\n", rep->comm.c_str(),
+                rep->kind == FailureReport::Kind::OomKill ? "invoked the OOM killer" : "page allocation failure",
+                rep->hardware.empty() ? "" : (" on " + rep->hardware).c_str());
+  }
+  std::printf("Request: order %d (%lld pages), mode %s = %s [%s, GFP table %s]\n", order, 1LL << order,
+              hex(c.gfp.mask).c_str(), c.gfp.names.empty() ? "0" : join(c.gfp.names, "|").c_str(),
+              c.gfp_source.c_str(), gfp_era_label(c.gfp.era));
+  std::printf("Kernel: %s (%s) -> %s watermark algorithm; ALLOC flags from the mode: %s\n", to_string(c.kv).c_str(),
+              c.kv_source.c_str(), wm_algo_label(c.algo), ex.flags.describe().c_str());
+  std::string zl;
+  for (const auto& zr : ex.zonelist) zl += (zl.empty() ? "" : ", ") + ("Node " + std::to_string(zr.zone.nid) + " " + zr.zone.name);
+  std::printf("Zonelist: %s; lowmem_reserve class zone: %s\n\n", zl.empty() ? "(none)" : zl.c_str(),
+              ex.classzone.empty() ? "?" : ex.classzone.c_str());
+  for (const auto& zr : ex.zonelist) {
+    const WmZone& z = zr.zone;
+    if (z.has_watermarks)
+      std::printf("Node %d %s: free %lld, min %lld, low %lld, high %lld pages\n", z.nid, z.name.c_str(),
+                  static_cast<long long>(z.free), static_cast<long long>(z.min), static_cast<long long>(z.low),
+                  static_cast<long long>(z.high));
+    else
+      std::printf("Node %d %s: (no free/min figures)\n", z.nid, z.name.c_str());
+    for (const auto& [m, r] : zr.marks) {
+      std::printf("  %s watermark: %s\n", m.c_str(), result_short(r).c_str());
+      for (const auto& s : r.steps) std::printf("    %s\n", s.c_str());
+    }
+  }
+  if (!ex.what_if.empty()) {
+    std::printf("\nHow the mode changes it (Node %d %s, min watermark):\n", ex.zonelist.front().zone.nid,
+                ex.zonelist.front().zone.name.c_str());
+    for (const auto& w : ex.what_if) std::printf("  %-46s %s\n", w.label.c_str(), result_short(w.result).c_str());
+  }
+  std::printf("\nVerdict (%s): %s\n", cause_name(ex.cause), ex.verdict.c_str());
+  if (!ex.advice.empty()) {
+    std::printf("Advice:\n");
+    for (const auto& a : ex.advice) std::printf("  - %s\n", a.c_str());
+  }
+  if (!ex.notes.empty() || !c.warnings.empty()) {
+    std::printf("Notes:\n");
+    for (const auto& n : ex.notes) std::printf("  - %s\n", n.c_str());
+    for (const auto& n : c.warnings) std::printf("  - %s\n", n.c_str());
+  }
+  return kExitOk;
+}
+
+bool pick_algorithm(const ExplainOptions& o, Context& c, std::string* err) {
+  if (o.algorithm == "auto") c.algo = wm_algo_for(c.kv);
+  else if (o.algorithm == "pre-4.4") c.algo = WmAlgo::Pre44;
+  else if (o.algorithm == "4.4+") c.algo = WmAlgo::Post44;
+  else if (o.algorithm == "6.4+") c.algo = WmAlgo::Post64;
+  else {
+    *err = "--algorithm must be pre-4.4, 4.4+, 6.4+ or auto";
+    return false;
+  }
+  return true;
+}
+
+int run_report(const ExplainOptions& o) {
+  std::string text;
+  if (o.report == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    auto t = read_text_file(o.report);
+    if (!t) return fail("cannot read report file " + o.report);
+    text = std::move(*t);
+  }
+  FailureReport rep;
+  try {
+    rep = parse_failure_report(text);
+  } catch (const ParseError& e) {
+    return fail(e.what());
+  }
+  Context c;
+  if (!o.kernel_version.empty()) {
+    auto kv = parse_kernel_version(o.kernel_version);
+    if (!kv) return fail("bad --kernel-version '" + o.kernel_version + "' (want e.g. 4.4 or 5.10.0-28-amd64)");
+    c.kv = *kv;
+    c.kv_source = "--kernel-version";
+  } else if (rep.kernel) {
+    c.kv = *rep.kernel;
+    c.kv_source = "from the report: " + rep.kernel_release;
+  } else if (rep.legacy_letters) {
+    c.kv = {3, 10};
+    c.kv_source = "guessed: pre-4.4 migratetype letters";
+  } else if (!rep.mode_names.empty() || rep.modern_hints) {
+    c.kv = {4, 9};
+    c.kv_source = "guessed: 4.5+ report fields; pass --kernel-version for a better answer";
+  } else {
+    return fail("the report does not say which kernel printed it; pass --kernel-version (e.g. 2.6.32 or 4.9)");
+  }
+  GfpEra era = gfp_era_for(c.kv);
+  if (!rep.mode_names.empty()) {
+    std::string err;
+    auto m = gfp_from_names(rep.mode_names, era, &err);
+    if (m) {
+      c.gfp = decode_gfp(*m, era);
+      c.gfp_source = "printed names";
+      if (rep.mode_known && *m != rep.mode)
+        c.warnings.push_back("printed names encode " + hex(*m) + " in the " + gfp_era_label(era) + " table, the report says " +
+                             hex(rep.mode) + ": --kernel-version may be off");
+    } else {
+      c.warnings.push_back(err + "; decoding the hex mode instead");
+    }
+  }
+  if (c.gfp_source.empty()) {
+    if (rep.mode_known) {
+      c.gfp = decode_gfp(rep.mode, era);
+      c.gfp_source = "hex decoded";
+      if (c.gfp.unknown)
+        c.warnings.push_back("mode bits " + hex(c.gfp.unknown) + " are not defined in the " + gfp_era_label(era) +
+                             " table (vendor flag, or wrong --kernel-version)");
+    } else {
+      c.gfp = decode_gfp(0, era);
+      c.gfp_source = "mode unknown";
+      c.warnings.push_back("no GFP mode in the report: treated as a plain Normal-zone request");
+    }
+  }
+  std::string err;
+  if (!pick_algorithm(o, c, &err)) return fail(err);
+  c.warnings.insert(c.warnings.end(), rep.warnings.begin(), rep.warnings.end());
+  if (rep.kind == FailureReport::Kind::OomKill)
+    c.warnings.push_back("an OOM-killer report: the allocation failed after reclaim; zone figures are from the "
+                         "time of printing");
+  ExplainRequest req;
+  req.order = rep.order;
+  req.gfp = c.gfp;
+  req.kv = c.kv;
+  req.algo = c.algo;
+  req.layout = rep.layout;
+  req.xen_guest = rep.xen_guest;
+  req.comm = rep.comm;
+  Explanation ex = explain(report_to_wm(rep), req);
+  return render(o, c, ex, &rep, rep.order);
+}
+
+int run_live(const ExplainOptions& o) {
+  if (o.order < 0 || o.order > 20) return fail("--order must be between 0 and 20");
+  Context c;
+  if (!o.kernel_version.empty()) {
+    auto kv = parse_kernel_version(o.kernel_version);
+    if (!kv) return fail("bad --kernel-version '" + o.kernel_version + "'");
+    c.kv = *kv;
+    c.kv_source = "--kernel-version";
+  } else {
+    std::string rel = ProcReader().kernel_release();
+    auto kv = parse_kernel_version(rel);
+    if (!kv) return fail("cannot tell the running kernel's version ('" + rel + "'); pass --kernel-version");
+    c.kv = *kv;
+    c.kv_source = o.zoneinfo.empty() ? "running kernel" : "running kernel; pass --kernel-version for captured files";
+  }
+  GfpEra era = gfp_era_for(c.kv);
+  std::string err;
+  auto mask = parse_gfp_arg(o.gfp.empty() ? "GFP_KERNEL" : o.gfp, era, &err);
+  if (!mask) return fail(err);
+  c.gfp = decode_gfp(*mask, era);
+  c.gfp_source = o.gfp.empty() ? "default GFP_KERNEL" : "--gfp";
+  if (c.gfp.unknown) c.warnings.push_back("mask bits " + hex(c.gfp.unknown) + " unknown in this era's table");
+  if (!pick_algorithm(o, c, &err)) return fail(err);
+
+  std::string zpath = o.zoneinfo.empty() ? "/proc/zoneinfo" : o.zoneinfo;
+  auto zi = read_text_file(zpath);
+  if (!zi) return fail("cannot read " + zpath);
+  std::vector<ZoneInfo> zones;
+  try {
+    zones = parse_zoneinfo(*zi);
+    std::string bpath = !o.buddyinfo.empty() ? o.buddyinfo : (o.zoneinfo.empty() ? "/proc/buddyinfo" : "");
+    if (!bpath.empty()) {
+      auto bi = read_text_file(bpath);
+      if (!bi) return fail("cannot read " + bpath);
+      merge_buddyinfo(zones, parse_buddyinfo(*bi));
+    } else {
+      c.warnings.push_back("no --buddyinfo: per-order free counts unknown, order > 0 checks stay undecided");
+    }
+  } catch (const ParseError& e) {
+    return fail(e.what());
+  }
+  if (o.zoneinfo.empty() && !read_text_file("/proc/pagetypeinfo"))
+    c.warnings.push_back("/proc/pagetypeinfo not readable (root only on 5.8+): migratetypes of free blocks "
+                         "unknown, assumed usable");
+  ExplainRequest req;
+  req.order = o.order;
+  req.gfp = c.gfp;
+  req.kv = c.kv;
+  req.algo = c.algo;
+  req.all_marks = true;
+  for (const auto& z : zones)
+    if (z.nid == zones.front().nid) req.layout.push_back(z.name);
+  Explanation ex = explain(zones_to_wm(zones), req);
+  return render(o, c, ex, nullptr, o.order);
+}
+
+int run_explain(const ExplainOptions& o) {
+  if (!o.report.empty()) {
+    if (o.order >= 0 || !o.gfp.empty() || !o.zoneinfo.empty())
+      return fail("give either a REPORT or --order/--gfp/--zoneinfo, not both");
+    return run_report(o);
+  }
+  if (o.order < 0) return fail("explain needs a REPORT file (or - for stdin) or --order N");
+  return run_live(o);
+}
+
+}  // namespace
+
+void register_explain(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<ExplainOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "explain", "explain an allocation failure: decode a pasted report, or check an order against the zone state");
+  sub->add_option("report", o->report, "allocation-failure report to decode (- for stdin)");
+  sub->add_option("--order", o->order, "allocation order to check against live or captured zone state");
+  sub->add_option("--gfp", o->gfp, "GFP mask: 0xHEX or names like GFP_ATOMIC|__GFP_COMP (default GFP_KERNEL)");
+  sub->add_option("--algorithm", o->algorithm, "watermark algorithm: pre-4.4, 4.4+, 6.4+ or auto")
+      ->capture_default_str();
+  sub->add_option("--zoneinfo", o->zoneinfo, "captured /proc/zoneinfo instead of the live one");
+  sub->add_option("--buddyinfo", o->buddyinfo, "captured /proc/buddyinfo");
+  sub->add_option("--kernel-version", o->kernel_version, "kernel that produced the input (GFP table, algorithm)");
+  sub->add_flag("-j,--json", o->json, "JSON output");
+  reg.push_back({sub, [o]() { return run_explain(*o); }});
+}
+
+}  // namespace kst::cli
