@@ -38,7 +38,10 @@ ShrinkStat minus(const ShrinkStat& a, const ShrinkStat& b) {
 }  // namespace
 
 Analyzer::Analyzer(SourceInfo source, TimeNs window_start)
-    : source_(std::move(source)), start_(window_start), kswapd_(window_start) {}
+    : source_(std::move(source)),
+      start_(window_start),
+      kswapd_(window_start),
+      hotadd_(HotAddOptions{.page_size = source_.page_size}) {}
 
 void Analyzer::on_event(const Event& e) {
   std::visit(Overloaded{
@@ -50,8 +53,14 @@ void Analyzer::on_event(const Event& e) {
                  [&](const AllocCounters& x) { alloc_.add(x); },
                  [&](const ProbeCounters& x) { probe_.add(x); },
                  [&](const VmstatSample& x) { vmstat_.add(x); },
-                 [&](const ZoneSample& x) { last_zones_ = x; },
+                 [&](const ZoneSample& x) {
+                   last_zones_ = x;
+                   hotadd_.on(e.ts, x);
+                 },
                  [&](const KswapdCpuSample& x) { cpu_.add(x); },
+                 [&](const MemoryBlockEvent& x) { hotadd_.on(e.ts, x); },
+                 [&](const BalloonSample& x) { hotadd_.on(e.ts, x); },
+                 [&](const HotplugCall& x) { hotadd_.on(e.ts, x); },
              },
              e.data);
 }
@@ -151,6 +160,10 @@ Summary Analyzer::summary(TimeNs end) const {
     s.reclaim_unpaired =
         probe_.last->reclaim_unpaired - std::min(b.reclaim_unpaired, probe_.last->reclaim_unpaired);
   }
+  HotAddTracker hot = hotadd_;  // settle what has been quiet long enough by the window's end
+  hot.advance(s.end);
+  s.hotadd = hot.findings();
+  s.hotadd_events = hot.events_by_source();
   return s;
 }
 

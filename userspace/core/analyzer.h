@@ -7,6 +7,7 @@
 
 #include "core/alloc_counter.h"
 #include "core/event.h"
+#include "core/hotadd_tracker.h"
 #include "core/kswapd_tracker.h"
 #include "core/reclaim_tracker.h"
 #include "core/summary.h"
@@ -22,6 +23,9 @@ class Analyzer {
 
   const KswapdTracker& kswapd() const { return kswapd_; }
   const std::optional<ZoneSample>& last_zones() const { return last_zones_; }
+  // Memory hot-add episodes (issue 6); `watch` polls take_settled()/open().
+  HotAddTracker& hotadd() { return hotadd_; }
+  const HotAddTracker& hotadd() const { return hotadd_; }
 
  private:
   template <typename T>
@@ -43,6 +47,7 @@ class Analyzer {
   FirstLast<VmstatSample> vmstat_;
   FirstLast<KswapdCpuSample> cpu_;
   std::optional<ZoneSample> last_zones_;
+  HotAddTracker hotadd_;
 };
 
 }  // namespace kst

@@ -105,9 +105,40 @@ struct KswapdCpuSample {
   std::vector<Thread> threads;
 };
 
+// ---- memory hot-add (issue 6; core/hotadd_tracker merges these) ----
+
+// A kernel uevent for /sys/devices/system/memory/memoryN (NETLINK_KOBJECT_UEVENT),
+// with the block's sysfs attributes read when it was received ("" once removed).
+struct MemoryBlockEvent {
+  std::string action;  // "add", "online", "offline", "remove" (also "change", ...)
+  uint64_t block = 0;  // N of memoryN
+  uint64_t block_size = 0;  // bytes (block_size_bytes); 0: unknown
+  std::string phys_index, state, valid_zones;
+  uint64_t seqnum = 0;
+};
+
+// /sys/devices/system/xen_memory/xen_memory0: target_kb, info/{current,low,high}_kb.
+struct BalloonSample {
+  int64_t target_kb = -1, current_kb = -1, low_kb = -1, high_kb = -1;  // -1: unreadable
+};
+
+// One hit of a hot-add probe in bpf/hotadd.bpf.c.
+struct HotplugCall {
+  enum Kind : uint8_t { AddMemory, OnlinePages, SetupWmarks, ZoneWmarks, LowmemReserve };
+  Kind kind = AddMemory;
+  std::string via;  // "fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "tracepoint"
+  int32_t nid = -1, zid = -1;
+  std::string zone, upper_zone;          // LowmemReserve: reserve of `zone` against `upper_zone`
+  uint64_t start_pfn = 0, nr_pages = 0;  // AddMemory (resource), OnlinePages
+  uint64_t min = 0, low = 0, high = 0;   // ZoneWmarks
+  int64_t managed = -1, present = -1;    // zone counters when the probe could read them
+  int64_t lowmem_reserve = 0;            // LowmemReserve
+};
+
 using EventData = std::variant<KswapdWake, KswapdSleep, WakeupKswapd, DirectReclaim,
                                ReclaimCounters, AllocCounters, ProbeCounters, VmstatSample,
-                               ZoneSample, KswapdCpuSample>;
+                               ZoneSample, KswapdCpuSample, MemoryBlockEvent, BalloonSample,
+                               HotplugCall>;
 
 struct Event {
   TimeNs ts = 0;
@@ -120,6 +151,9 @@ struct SourceInfo {
   std::string backend;                           // "bpf", "replay", "synthetic"
   std::map<std::string, std::string> attach;     // event -> "tp_btf" | "tracepoint" | "missing"
   std::vector<std::string> degraded;             // human-readable notes on what is missing
+  // hot-add sources (issue 6): name -> mode ("netlink", "fentry", "kprobe", "tp_btf",
+  // "tracepoint", "sysfs", "procfs") or "missing: <why>"
+  std::map<std::string, std::string> hotadd_sources;
   uint32_t page_size = 4096;
 };
 

@@ -11,6 +11,7 @@
 #include "core/event.h"
 #include "core/hazards.h"
 #include "core/histogram.h"
+#include "core/hotadd_tracker.h"
 #include "core/reclaim_tracker.h"
 #include "core/zones.h"
 
@@ -67,6 +68,8 @@ struct Summary {
   std::vector<Hazard> hazards;
   uint64_t lost_events = 0;       // ring-buffer reserve failures in the window
   uint64_t reclaim_unpaired = 0;  // reclaim ends without a begin (started before attach)
+  std::vector<HotAdd> hotadd;                     // memory hot-add/remove episodes (issue 6)
+  std::map<std::string, uint64_t> hotadd_events;  // events seen per hot-add source
 };
 
 const char* gfp_class_name(uint8_t cls);

@@ -40,6 +40,92 @@ json to_json(const Hazard& h) {
 
 namespace {
 
+json zone_counters(const ZoneCounters& c) {
+  if (!c.exists) return nullptr;
+  return {{"present", c.present}, {"managed", c.managed}, {"spanned", c.spanned}, {"start_pfn", c.start_pfn},
+          {"min", c.min},         {"low", c.low},         {"high", c.high}};
+}
+
+json balloon(const std::optional<BalloonSample>& b) {
+  if (!b) return nullptr;
+  return {{"target_kb", b->target_kb}, {"current_kb", b->current_kb}, {"low_kb", b->low_kb},
+          {"high_kb", b->high_kb}};
+}
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
+  return buf;
+}
+
+}  // namespace
+
+json to_json(const HotAdd& h, TimeNs window_start) {
+  json blocks = json::array();
+  for (const auto& b : h.blocks)
+    blocks.push_back({{"block", b.block},
+                      {"actions", b.actions},
+                      {"phys_index", b.phys_index},
+                      {"state", b.state},
+                      {"valid_zones", b.valid_zones}});
+  json zones = json::array();
+  for (const auto& z : h.zones)
+    zones.push_back({{"nid", z.nid},
+                     {"zone", z.zone},
+                     {"joined", z.joined},
+                     {"new_zone", z.new_zone},
+                     {"before", zone_counters(z.before)},
+                     {"after", zone_counters(z.after)}});
+  json hz = json::array();
+  for (const auto& x : h.hazards) hz.push_back(to_json(x));
+  json j = {{"id", h.id},
+            {"kind", h.kind},
+            {"settled", h.settled},
+            {"start_s", h.first_ns > window_start ? (h.first_ns - window_start) / 1e9 : 0.0},
+            {"duration_s", (h.last_ns - h.first_ns) / 1e9},
+            {"first_ns", h.first_ns},
+            {"last_ns", h.last_ns},
+            {"blocks", blocks},
+            {"block_size", h.block_size},
+            {"nid", h.nid},
+            {"zone", h.zone},
+            {"present_delta", h.present_delta},
+            {"managed_delta", h.managed_delta},
+            {"pages_onlined", h.pages_onlined},
+            {"have_zoneinfo", h.have_zoneinfo},
+            {"zones", zones},
+            {"balloon", h.balloon_before || h.balloon_after
+                            ? json{{"before", balloon(h.balloon_before)}, {"after", balloon(h.balloon_after)}}
+                            : json(nullptr)},
+            {"sources", h.sources},
+            {"wmark_updates", h.wmark_updates},
+            {"hazards", hz}};
+  if (h.has_range) {
+    j["phys_start"] = h.phys_start;
+    j["phys_end"] = h.phys_end;
+    j["range"] = hex(h.phys_start) + "-" + hex(h.phys_end - 1);
+  } else {
+    j["phys_start"] = nullptr;
+    j["phys_end"] = nullptr;
+    j["range"] = nullptr;
+  }
+  return j;
+}
+
+json hotadd_sources_json(const SourceInfo& src, const std::map<std::string, uint64_t>& events) {
+  json j = json::object();
+  for (const auto& [name, mode] : src.hotadd_sources) {
+    const bool missing = mode.rfind("missing", 0) == 0;
+    auto it = events.find(name);
+    j[name] = {{"active", !missing}, {"mode", mode}, {"events", it == events.end() ? 0 : it->second}};
+  }
+  for (const auto& [name, n] : events)
+    if (!j.contains(name)) j[name] = {{"active", true}, {"mode", "replay"}, {"events", n}};
+  return j;
+}
+
+namespace {
+
 json rows(const std::vector<AllocRow>& v, const char* key) {
   json a = json::array();
   for (const auto& r : v) {
@@ -139,6 +225,10 @@ json to_json(const Summary& s) {
   json hz = json::array();
   for (const auto& h : s.hazards) hz.push_back(to_json(h));
   j["hazards"] = hz;
+  json ha = json::array();
+  for (const auto& h : s.hotadd) ha.push_back(to_json(h, s.start));
+  j["hotadd"] = ha;
+  j["hotadd_sources"] = hotadd_sources_json(s.source, s.hotadd_events);
   return j;
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/hazards.h"
 #include "core/histogram.h"
+#include "core/hotadd_tracker.h"
 #include "core/summary.h"
 #include "core/zones.h"
 
@@ -13,6 +14,8 @@ namespace kst {
 nlohmann::json to_json(const Log2Histogram& h, const char* unit);
 nlohmann::json to_json(const ZoneInfo& z);
 nlohmann::json to_json(const Hazard& h);
+nlohmann::json to_json(const HotAdd& h, TimeNs window_start);
+nlohmann::json hotadd_sources_json(const SourceInfo& src, const std::map<std::string, uint64_t>& events);
 nlohmann::json to_json(const Summary& s);
 
 }  // namespace kst

@@ -70,6 +70,76 @@ std::string render_hazards(const std::vector<Hazard>& hazards) {
   return s;
 }
 
+std::string render_hotadd_sources(const SourceInfo& src) {
+  std::string active, missing;
+  for (const auto& [name, mode] : src.hotadd_sources) {
+    if (mode.rfind("missing", 0) == 0) {
+      if (!missing.empty()) missing += "; ";
+      missing += name + " (" + (mode.size() > 9 ? mode.substr(9) : mode) + ")";
+    } else {
+      if (!active.empty()) active += ' ';
+      active += name + "=" + mode;
+    }
+  }
+  std::string s = "active: " + (active.empty() ? std::string("none") : active);
+  if (!missing.empty()) s += "\n    not available: " + missing;
+  return s;
+}
+
+std::string render_hotadd(const HotAdd& h, TimeNs window_start) {
+  std::string s;
+  const double at = h.first_ns > window_start ? (h.first_ns - window_start) / 1e9 : 0;
+  out(s, "  #%llu %s at +%.2f s (%s after %.2f s)", (unsigned long long)h.id, h.kind.c_str(), at,
+      h.settled ? "settled" : "still changing", (h.last_ns - h.first_ns) / 1e9);
+  if (!h.zone.empty()) out(s, ": node %d %s", h.nid, h.zone.c_str());
+  if (h.have_zoneinfo)
+    out(s, ", present %+lld pages (%+.1f MiB), managed %+lld", (long long)h.present_delta,
+        h.present_delta * 4096.0 / (1 << 20), (long long)h.managed_delta);
+  out(s, "\n");
+  if (!h.blocks.empty()) {
+    out(s, "     blocks:");
+    for (const auto& b : h.blocks) {
+      out(s, " memory%llu [", (unsigned long long)b.block);
+      for (size_t i = 0; i < b.actions.size(); i++) out(s, "%s%s", i ? " " : "", b.actions[i].c_str());
+      out(s, "]%s%s", b.state.empty() ? "" : " now ", b.state.c_str());
+    }
+    out(s, "\n");
+  }
+  if (h.has_range)
+    out(s, "     physical range: 0x%llx-0x%llx (%.1f MiB)\n", (unsigned long long)h.phys_start,
+        (unsigned long long)h.phys_end - 1, (h.phys_end - h.phys_start) / 1048576.0);
+  for (const auto& z : h.zones) {
+    auto side = [](const ZoneCounters& c) {
+      char buf[160];
+      if (!c.exists)
+        std::snprintf(buf, sizeof buf, "-");
+      else
+        std::snprintf(buf, sizeof buf, "present %llu managed %llu wmarks %llu/%llu/%llu",
+                      (unsigned long long)c.present, (unsigned long long)c.managed, (unsigned long long)c.min,
+                      (unsigned long long)c.low, (unsigned long long)c.high);
+      return std::string(buf);
+    };
+    out(s, "     node %d %-7s %s -> %s%s\n", z.nid, z.zone.c_str(), side(z.before).c_str(), side(z.after).c_str(),
+        z.new_zone ? " (new zone)" : "");
+  }
+  if (!h.have_zoneinfo) out(s, "     zones: no /proc/zoneinfo sample before and after\n");
+  if (h.balloon_before || h.balloon_after) {
+    const BalloonSample b = h.balloon_before.value_or(BalloonSample{});
+    const BalloonSample a = h.balloon_after.value_or(BalloonSample{});
+    out(s, "     xen balloon: target %lld -> %lld kB, current %lld -> %lld kB\n", (long long)b.target_kb,
+        (long long)a.target_kb, (long long)b.current_kb, (long long)a.current_kb);
+  }
+  std::string seen;
+  for (const auto& x : h.sources) seen += (seen.empty() ? "" : ", ") + x;
+  out(s, "     seen by: %s", seen.c_str());
+  if (h.wmark_updates) out(s, "; watermarks recomputed %u times", h.wmark_updates);
+  out(s, "\n");
+  if (h.hazards.empty() && h.kind == "hot-add" && h.have_zoneinfo)
+    out(s, "     verdict: the zones it joined have sane managed pages and watermarks\n");
+  s += indent(render_hazards(h.hazards), "   ");
+  return s;
+}
+
 std::string render_text(const Summary& sm) {
   std::string s;
   out(s, "kswaptrace: %.1f s on Linux %s (%s)\n", sm.duration_s, sm.source.kernel_release.c_str(),
@@ -178,6 +248,11 @@ std::string render_text(const Summary& sm) {
     s += render_hazards(sm.hazards);
   } else if (!sm.zones.empty()) {
     out(s, "\nhazards: none found in the zone layout\n");
+  }
+  if (!sm.source.hotadd_sources.empty() || !sm.hotadd.empty()) {
+    out(s, "\nmemory hot-add: %zu episode%s\n", sm.hotadd.size(), sm.hotadd.size() == 1 ? "" : "s");
+    if (!sm.source.hotadd_sources.empty()) out(s, "  sources %s\n", render_hotadd_sources(sm.source).c_str());
+    for (const auto& h : sm.hotadd) s += render_hotadd(h, sm.start);
   }
   out(s, "\nlost events: %llu\n", (unsigned long long)sm.lost_events);
   return s;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/hazards.h"
+#include "core/hotadd_tracker.h"
 #include "core/summary.h"
 #include "core/zones.h"
 
@@ -12,5 +13,9 @@ namespace kst {
 std::string render_text(const Summary& s);
 std::string render_zone_table(const std::vector<ZoneInfo>& zones);
 std::string render_hazards(const std::vector<Hazard>& hazards);
+// One hot-add finding (several lines, indented by two spaces); `watch` can print it as it settles.
+std::string render_hotadd(const HotAdd& h, TimeNs window_start);
+// "uevent=netlink zoneinfo=procfs online_pages=missing (...)" from SourceInfo::hotadd_sources.
+std::string render_hotadd_sources(const SourceInfo& src);
 
 }  // namespace kst
