@@ -25,6 +25,7 @@ struct TracerOptions {
   AttachMode mode = AttachMode::Auto;
   uint32_t ringbuf_bytes = 4u << 20;
   bool verbose = false;  // libbpf debug output
+  bool hotadd = true;    // LiveSource: also run the memory hot-add sources (issue 6)
 };
 
 using EventSink = std::function<void(Event&&)>;

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include "sources/hotadd_monitor.h"
+
 namespace kst {
 
 TimeNs monotonic_now() {
@@ -15,6 +17,24 @@ LiveSource::LiveSource(const TracerOptions& opts, FeatureProbe& probe, ProcReade
   info_.backend = "bpf";
   info_.kernel_release = proc_.kernel_release();
   tracer_ = std::make_unique<BpfTracer>(opts, probe, info_);
+  if (opts.hotadd) {
+    HotAddMonitorOptions ho;
+    ho.verbose = opts.verbose;
+    ho.mode = opts.mode;
+    hotadd_ = std::make_unique<HotAddMonitor>(probe, info_, ho);
+  }
+}
+
+LiveSource::~LiveSource() = default;
+
+void LiveSource::poll(int timeout_ms, const EventSink& sink) {
+  tracer_->poll(timeout_ms, sink);
+  if (hotadd_) hotadd_->poll(sink);
+}
+
+void LiveSource::drain(const EventSink& sink) {
+  tracer_->drain(sink);
+  if (hotadd_) hotadd_->poll(sink);
 }
 
 std::vector<Event> LiveSource::sample() {
