@@ -7,6 +7,9 @@
 #include "cli/commands.h"
 #include "sources/bpf_tracer.h"
 #include "sources/feature_probe.h"
+#include "sources/hotadd_probes.h"
+#include "sources/hotadd_monitor.h"
+#include "sources/uevent_listener.h"
 #include "sources/procfs.h"
 
 namespace kst::cli {
@@ -36,6 +39,29 @@ int run_features(const FeaturesOptions& o) {
   rows.push_back({"kprobes", probe.kprobes()});
   std::vector<AttachPlan> plan = plan_attach(probe, AttachMode::Auto);
 
+  // memory hot-add sources (issue 6): what `kswaptrace` would use here
+  struct HotAddRow {
+    std::string source, kind, mode, reason;
+  };
+  std::vector<HotAddRow> hotadd;
+  {
+    HotAddRow r{"uevent", "netlink", "", ""};
+    UeventListener l;
+    if (l.ok())
+      r.mode = "netlink";
+    else
+      r.reason = l.error();
+    hotadd.push_back(r);
+  }
+  for (const auto& p : plan_hotadd_probes(probe))
+    hotadd.push_back({p.source, p.function ? "function" : "tracepoint", p.mode, p.reason});
+  hotadd.push_back({"xen-balloon", "sysfs", read_xen_balloon() ? "sysfs" : "",
+                    read_xen_balloon() ? "" : "no Xen balloon (/sys/devices/system/xen_memory absent)"});
+  {
+    auto zi = read_text_file("/proc/zoneinfo");
+    hotadd.push_back({"zoneinfo", "procfs", zi ? "procfs" : "", zi ? "" : "cannot read /proc/zoneinfo"});
+  }
+
   if (o.json) {
     nlohmann::json j;
     j["kernel"] = release;
@@ -47,6 +73,11 @@ int run_features(const FeaturesOptions& o) {
                                   {"btf", p.in_btf},
                                   {"mode", p.mode.empty() ? "missing" : p.mode},
                                   {"reason", p.reason}});
+    for (const auto& h : hotadd)
+      j["hotadd"].push_back({{"source", h.source},
+                             {"kind", h.kind},
+                             {"mode", h.mode.empty() ? "missing" : h.mode},
+                             {"reason", h.reason}});
     std::cout << j.dump(2) << "\n";
   } else {
     std::printf("kernel     %s\n", release.c_str());
@@ -57,6 +88,10 @@ int run_features(const FeaturesOptions& o) {
       std::printf("%-42s %-8s %-7s %-4s %s\n", (p.sys + ":" + p.name).c_str(), p.required ? "yes" : "optional",
                   p.in_tracefs ? "yes" : "no", p.in_btf ? "yes" : "no",
                   p.mode.empty() ? ("missing: " + p.reason).c_str() : p.mode.c_str());
+    std::printf("\n%-42s %-10s %s\n", "hot-add source", "kind", "mode");
+    for (const auto& h : hotadd)
+      std::printf("%-42s %-10s %s\n", h.source.c_str(), h.kind.c_str(),
+                  h.mode.empty() ? ("missing: " + h.reason).c_str() : h.mode.c_str());
   }
   return kExitOk;
 }
