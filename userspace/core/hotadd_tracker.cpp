@@ -344,14 +344,28 @@ std::vector<Hazard> hotadd_hazards(const HotAdd& h, const std::vector<ZoneInfo>&
     if (a.managed > 0 && (zero || flat || low_min)) {
       Hazard hz;
       hz.kind = "hotadd-watermarks";
-      hz.severity = zero || flat ? "critical" : "warning";
+      const bool rounding = min_free_kbytes > 0 && expect < 16;  // too few managed pages for any reserve
+      hz.severity = (zero || flat) && !rounding ? "critical" : "warning";
       hz.nid = z.nid;
       hz.zone = z.zone;
-      hz.message = fmt(
-          "%s manages %llu pages but its watermarks are min/low/high = %llu/%llu/%llu (about %llu expected "
-          "for min): they were computed when the new pages were not yet managed and were not recomputed",
-          where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
-          (unsigned long long)a.high, (unsigned long long)expect);
+      if (rounding)
+        hz.message = fmt(
+            "%s manages only %llu pages, so its watermarks round to min/low/high = %llu/%llu/%llu: no reserve "
+            "and low == high, so any free page counts as balanced and allocations can empty it",
+            where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
+            (unsigned long long)a.high);
+      else if (min_free_kbytes > 0)
+        hz.message = fmt(
+            "%s manages %llu pages but its watermarks are min/low/high = %llu/%llu/%llu where min_free_kbytes "
+            "implies a min of about %llu: they were computed before the new pages were managed and never redone",
+            where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
+            (unsigned long long)a.high, (unsigned long long)expect);
+      else
+        hz.message = fmt(
+            "%s manages %llu pages but its watermarks are min/low/high = %llu/%llu/%llu: they were computed "
+            "before the new pages were managed and never redone",
+            where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
+            (unsigned long long)a.high);
       hz.advice =
           "recompute the watermarks now by writing the current value back: `sysctl -w "
           "vm.watermark_scale_factor=$(sysctl -n vm.watermark_scale_factor)` (online/offline of any block "
