@@ -11,13 +11,13 @@
 #  - no hot-add is reported when none happened; JSON `hotadd` is an array.
 # usage: hotadd.sh /path/to/kswaptrace        exit 77 = skipped (reason printed)
 set -u
-BIN=${1:?usage: $0 KSWAPTRACE}
-T=$(mktemp -d /tmp/kst-hotadd.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+. "$(dirname "$0")/lib.subr"
+BIN=$KST
+T=$TMP
+fail() { die "$@"; }
 
-[ "$(id -u)" = 0 ] || skip "needs root (BPF, netlink uevents)"
+need_root
+ensure_tracefs
 [ -d /sys/devices/system/memory/memory0 ] || skip "kernel without memory hotplug (/sys/devices/system/memory/memory0 absent)"
 command -v python3 >/dev/null || skip "python3 needed to read the JSON"
 

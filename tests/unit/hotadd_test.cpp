@@ -265,7 +265,7 @@ TEST(HotAddTracker, XenSeedShapeIsFlaggedBeforeItSettles) {
   EXPECT_EQ(h.hazards[1].kind, "hotadd-watermarks");
   EXPECT_EQ(h.hazards[1].severity, "warning");  // 9 pages: no reserve is what rounding gives
   EXPECT_NE(h.hazards[1].message.find("low == high"), std::string::npos);
-  EXPECT_NE(h.hazards[1].advice.find("watermark_scale_factor"), std::string::npos);
+  EXPECT_NE(h.hazards[1].advice.find("fix-watermarks --apply"), std::string::npos);
 }
 
 TEST(HotAddTracker, BalloonPopulatedZoneStillHasZeroWatermarks) {

@@ -367,9 +367,8 @@ std::vector<Hazard> hotadd_hazards(const HotAdd& h, const std::vector<ZoneInfo>&
             where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
             (unsigned long long)a.high);
       hz.advice =
-          "recompute the watermarks now by writing the current value back: `sysctl -w "
-          "vm.watermark_scale_factor=$(sysctl -n vm.watermark_scale_factor)` (online/offline of any block "
-          "also does it). setup_per_zone_wmarks() runs once at online time; the Xen balloon, virtio-mem "
+          "recompute the watermarks now: `kswaptrace fix-watermarks --apply` (writes the current "
+          "vm.watermark_scale_factor back; onlining/offlining any block also does it). setup_per_zone_wmarks() runs once at online time; the Xen balloon, virtio-mem "
           "and hv_balloon release pages later through adjust_managed_page_count(), which does not redo "
           "the watermarks (6.1 and 6.12 measured; 9726891fe753, ~6.13, fixes only lowmem_reserve)";
       hz.evidence = {{"managed", a.managed}, {"present", a.present}, {"min", a.min},
