@@ -23,15 +23,17 @@ error() { echo "@@VMTEST ERROR $*"; }
 info() { echo "@@VMTEST INFO $*"; }
 now() { cut -d' ' -f1 /proc/uptime; }
 
-# send_file NAME PATH: ship a file to the host as base64 lines.
+# send_file NAME PATH: ship a file to the host as base64 lines.  In a Xen
+# domU (FILE_PREFIX=domu.) the names carry the prefix: the lines reach the host
+# through dom0's console, beside dom0's own files.
 send_file() {
     if [ ! -e "$2" ]; then
-        mark FILE "$1" missing
+        mark FILE "${FILE_PREFIX}$1" missing
         return
     fi
-    mark FILE "$1" "$(md5sum < "$2" | cut -d' ' -f1)"
-    base64 "$2" | sed "s|^|@@B $1 |"
-    mark ENDFILE "$1"
+    mark FILE "${FILE_PREFIX}$1" "$(md5sum < "$2" | cut -d' ' -f1)"
+    base64 "$2" | sed "s|^|@@B ${FILE_PREFIX}$1 |"
+    mark ENDFILE "${FILE_PREFIX}$1"
 }
 
 # start_trace SECONDS: run kswaptrace in the background, JSON to /tmp/trace.json.
@@ -101,6 +103,15 @@ send_trace() {
     send_file trace.rc /tmp/trace.rc
 }
 
+# keep_trace NAME: ship this trace's files as NAME.json, NAME.err, NAME.rc
+# now, and clear them for the next start_trace (scenarios that trace twice).
+keep_trace() {
+    send_file "$1.json" /tmp/trace.json
+    send_file "$1.err" /tmp/trace.err
+    send_file "$1.rc" /tmp/trace.rc
+    rm -f /tmp/trace.json /tmp/trace.err /tmp/trace.rc
+}
+
 # online_new_blocks: online memory blocks the kernel left offline (6.1 has
 # MEMORY_HOTPLUG_DEFAULT_ONLINE off); prints how many it onlined.
 online_new_blocks() {
@@ -156,6 +167,7 @@ mark BOOTED "kernel=$(uname -r) uptime=$(now)s mem=$(awk '/MemTotal/{print $2}' 
 
 dmesg > /tmp/dmesg.txt
 send_file dmesg /tmp/dmesg.txt
-mark DONE "uptime=$(now)s"
+# A domU says domu.DONE: the run ends when dom0 says DONE.
+mark "${FILE_PREFIX}DONE" "uptime=$(now)s"
 sync
 poweroff -f

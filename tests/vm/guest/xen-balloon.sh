@@ -29,6 +29,12 @@ fi
     echo "current_kb_after $(cat $XM/info/current_kb)"
 } >> /tmp/balloon
 memory_block_states > /tmp/memory_blocks
+# The remedy: rewrite vm.watermark_scale_factor so the kernel recomputes the watermarks.
+kswaptrace fix-watermarks --apply --json > /tmp/fix.json 2> /tmp/fix.err || error "fix-watermarks --apply failed: $(cat /tmp/fix.err)"
+cat /proc/zoneinfo > /tmp/zoneinfo.fixed
+info "after fix-watermarks --apply: Normal min/low/high $(zone_pages Normal min)/$(zone_pages Normal low)/$(zone_pages Normal high)"
+send_file fix.json /tmp/fix.json
+send_file zoneinfo.fixed /tmp/zoneinfo.fixed
 send_trace
 send_file balloon /tmp/balloon
 send_file zoneinfo.before /tmp/zoneinfo.before
