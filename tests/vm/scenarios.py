@@ -48,8 +48,8 @@ def parse_zoneinfo(text):
             cur = zones.setdefault((int(words[1].rstrip(",")), words[3]), {})
         elif cur is not None and len(words) == 3 and words[:2] == ["pages", "free"]:
             cur["free"] = int(words[2])
-        elif cur is not None and len(words) == 2 and words[1].isdigit() and words[0] not in cur:
-            cur[words[0]] = int(words[1])
+        elif cur is not None and len(words) == 2 and words[1].isdigit() and words[0].rstrip(":") not in cur:
+            cur[words[0].rstrip(":")] = int(words[1])
     return zones
 
 
@@ -430,7 +430,7 @@ XEN_DOMU_SEED = Scenario(
 # ----------------------------------------------------------------------------------------------
 # xen-domu-hotadd: live hot-add past maxmem, pressure with zero watermarks, then the remedy
 
-DOMU_HOTADD_MIB = 384
+DOMU_HOTADD_MIB = 256
 DOMU_GROW_MIB = 64                  # past maxmem: one 128 MiB section hot-added, 64 MiB populated
 
 
@@ -518,7 +518,7 @@ XEN_DOMU_HOTADD = Scenario(
     domu={"script": "xen-domu-hotadd.sh", "memory": DOMU_HOTADD_MIB, "modules": ["zram"],
           "cmdline": "memhp_default_state=online",
           "env": {"DOMU_GROW_KB": (DOMU_HOTADD_MIB + DOMU_GROW_MIB) << 10, "ZRAM_SIZE": "256M",
-                  "HOG_EXTRA_MIB": 100, "HOG_PASSES": 1}},
+                  "HOG_EXTRA_MIB": 64, "HOG_PASSES": 1}},
     trace_seconds=200,
     **XEN_DOMU_COMMON,
 )
@@ -551,10 +551,18 @@ def check_futile(run):
               f"kswaptrace {wakes}, pageoutrun {pageoutrun}")
     k = (t.get("nodes") or [{}])[0].get("kswapd", {})
     scanned, stolen = d.get("pgscan_kswapd", 0), d.get("pgsteal_kswapd", 0)
-    # The workload's own claim: kswapd worked (long awake) and stole little of what it scanned.
-    run.check("futile reclaim happened: kswapd awake >= 20 s, stole < 5% of what it scanned",
-              (k.get("awake_s") or 0) >= 20 and scanned > 0 and stolen < 0.05 * scanned,
-              kswapd_numbers(run, t, d))
+    # The workload's own claim: kswapd scanned a lot and stole little of it.  Then one of two endings
+    # (measured): kswapd stays awake for a long stretch (6.12: 33 s), or it gives up early and the
+    # node is marked unreclaimable (6.1: after 17 s), which kswaptrace must flag as hopeless-node.
+    run.check("futile reclaim happened: kswapd scanned >= 100k pages and stole < 5% of them",
+              scanned >= 100000 and stolen < 0.05 * scanned, kswapd_numbers(run, t, d))
+    hopeless = any(z.get("node_unreclaimable") == 1 for z in parse_zoneinfo(run.text("zoneinfo.after") or "").values())
+    long_awake = (k.get("longest_episode_s") or 0) >= 25
+    flagged = [h for h in t.get("hazards", []) if h.get("kind") == "hopeless-node"]
+    run.check("kswapd stayed awake >= 25 s, or gave up and kswaptrace flags the node hopeless",
+              long_awake or (hopeless and flagged),
+              f"longest awake {k.get('longest_episode_s')} s; node_unreclaimable at end {int(hopeless)}; "
+              f"hopeless-node hazard {'flagged' if flagged else 'not flagged'}")
     if "verdicts" not in t:
         run.check("verdicts (detector not in this build: not asserted)", True, kswapd_numbers(run, t, d))
         return
@@ -572,8 +580,10 @@ def check_futile(run):
     raised = [v for v in lines if v.get("type") == "verdict" and v.get("change") == "raised"]
     futile = [v for v in raised if v.get("kind") == "FUTILE-RECLAIM"]
     ev = (futile[0].get("evidence") or {}) if futile else {}
-    run.check("watch raised FUTILE-RECLAIM and never LIVELOCK",
-              futile and not any(v.get("kind") == "LIVELOCK" for v in raised),
+    # FUTILE-RECLAIM needs kswapd awake >= 20 s and 20 s of samples; a run that ended hopeless sooner
+    # (6.1) only has to be free of LIVELOCK, and what watch said is recorded.
+    run.check("watch raised FUTILE-RECLAIM (when kswapd stayed awake >= 25 s) and never LIVELOCK",
+              (futile or not long_awake) and not any(v.get("kind") == "LIVELOCK" for v in raised),
               f"raised: {[v.get('kind') for v in raised]}; first FUTILE-RECLAIM: "
               f"{futile[0].get('message') if futile else '-'} evidence {ev} "
               f"(latency t - since = {futile[0].get('t', 0) - (futile[0].get('since') or 0):.1f} s)"
