@@ -357,7 +357,14 @@ def check_balloon_fix(run):
     check_fix_applied(run, "fix.json", "zoneinfo.after", "zoneinfo.fixed")
 
 
-XEN_BALLOON.checks.append(check_balloon_fix)
+def check_balloon_hotadd_report(run):
+    t = run.json("trace.json")
+    if t is not None:
+        zi = parse_zoneinfo(run.text("zoneinfo.after") or "").get((0, "Normal"), {})
+        check_hotadd_report(run, t, "Normal", zi, BALLOON_TARGET_KB)
+
+
+XEN_BALLOON.checks += [check_balloon_fix, check_balloon_hotadd_report]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -463,18 +470,39 @@ def check_domu_hotadd(run):
               f"{hs[0].get('severity')}: {hs[0].get('message')} evidence {ev}" if hs else
               "; ".join(f"{h.get('kind')} {h.get('nid')}/{h.get('zone')}" for h in t.get("hazards", []))
               or "no hazards")
-    check_hotadd_report(run, t, "Normal", zi)
+    check_hotadd_report(run, t, "Normal", zi, grow_kb)
 
 
-def check_hotadd_report(run, trace, zone, zi):
-    """Once hot-add tracking is merged (a `hotadd` key in the summary): a finding for the zone that
-    names it and carries managed/present after the hot-add.  Skipped, and said so, without the key."""
+def check_hotadd_report(run, trace, zone, zi, balloon_target_kb=None):
+    """Hot-add tracking (the `hotadd` array of the summary, docs/output.md): one hot-add episode into
+    ZONE with the zone's present/managed after it as /proc/zoneinfo shows them, its physical range,
+    the balloon's target after it, and a hotadd-watermarks hazard when zoneinfo shows min 0.  Skipped
+    (and said so) with a kswaptrace that has no `hotadd` key."""
     if "hotadd" not in trace:
         run.check("hotadd[] (hot-add tracking not in this build: not asserted)", True, "no hotadd key")
         return
-    found = [h for h in trace.get("hotadd") or [] if h.get("zone") == zone]
-    run.check(f"hotadd[] reports the hot-add into {zone}", bool(found),
-              f"{len(trace.get('hotadd') or [])} findings: {str(trace.get('hotadd'))[:400]}")
+    eps = [h for h in trace.get("hotadd") or [] if h.get("kind") == "hot-add" and h.get("zone") == zone]
+    run.check(f"hotadd[] reports a hot-add into {zone}", bool(eps),
+              f"{len(trace.get('hotadd') or [])} episodes: {str(trace.get('hotadd'))[:400]}")
+    if not eps:
+        return
+    ep = eps[-1]
+    zrow = next((z for z in ep.get("zones") or [] if z.get("zone") == zone), {})
+    after = zrow.get("after") or {}
+    run.check(f"hotadd[]: {zone} after the hot-add has zoneinfo's present and managed, and a physical range",
+              after.get("present") == zi.get("present") and after.get("managed") == zi.get("managed")
+              and ep.get("phys_start") is not None and ep.get("phys_end") is not None,
+              f"after {after}, range {ep.get('range') or (ep.get('phys_start'), ep.get('phys_end'))}, "
+              f"sources {ep.get('sources')}, settled {ep.get('settled')}")
+    if balloon_target_kb is not None:
+        b = (ep.get("balloon") or {}).get("after") or {}
+        run.check("hotadd[]: balloon target after the hot-add is the one dom0 set",
+                  b.get("target_kb") == balloon_target_kb,
+                  f"balloon {ep.get('balloon')}, dom0 set {balloon_target_kb}")
+    if zi.get("min") == 0:
+        hz = [h for h in ep.get("hazards") or [] if h.get("kind") == "hotadd-watermarks"]
+        run.check("hotadd[]: hotadd-watermarks hazard on the episode (zoneinfo shows min 0)", bool(hz),
+                  "; ".join(f"{h.get('kind')}: {h.get('message')}" for h in ep.get("hazards") or []) or "none")
 
 
 def check_domu_pressure(run):
