@@ -401,6 +401,23 @@ def check_seed_zone(run):
                   or "no hazards")
 
 
+def check_seed_verdict(run):
+    """Once the detector is merged: the seed's shape gives a TINY-ZONE verdict, only a notice on 6.x
+    (node-based balancing: the shape cannot make kswapd spin there), and no LIVELOCK."""
+    t = run.json("domu.trace.json")
+    if t is None:
+        return
+    if "verdicts" not in t:
+        run.check("verdicts (detector not in this build: not asserted)", True, "no verdicts key")
+        return
+    vs = t.get("verdicts") or []
+    tiny = [v for v in vs if v.get("kind") == "TINY-ZONE" and v.get("nid") == 0]
+    run.check("detector: TINY-ZONE verdict, severity notice on 6.x, and no LIVELOCK",
+              tiny and tiny[0].get("severity") == "notice" and not any(v.get("kind") == "LIVELOCK" for v in vs),
+              "; ".join(f"{v.get('kind')} ({v.get('severity')}, {v.get('state')}): {v.get('message')}" for v in vs)
+              or "no verdicts")
+
+
 def check_seed_fix(run):
     # 9 managed pages get 0 pages of min from min_free_kbytes: the remedy cannot give this zone a
     # reserve (check_fix_applied records it), and must leave DMA32's watermarks in place.
@@ -425,7 +442,7 @@ XEN_DOMU_SEED = Scenario(
     name="xen-domu-seed",
     description="Xen PV domU (memory = maxmem = 1024) grown 9 pages past its RAM by dom0's xl right after "
                 "create: Normal present 32768 / managed 9 / watermarks 0, flagged by kswaptrace in the domU",
-    checks=[check_seed_zone, check_seed_fix],
+    checks=[check_seed_zone, check_seed_verdict, check_seed_fix],
     env={"DOMU_SEED_KB": DOMU_SEED_MIB * 1024 + SEED_EXTRA_PAGES * 4},
     domu={"script": "xen-domu-seed.sh", "memory": DOMU_SEED_MIB,
           "cmdline": "memhp_default_state=online"},
@@ -455,7 +472,7 @@ def check_domu_hotadd(run):
               and zi.get("managed") == want and zi.get("min") == zi.get("low") == zi.get("high") == 0,
               f"before present={before.get('present', 0)}; after present={zi.get('present')} "
               f"managed={zi.get('managed')} min/low/high={zi.get('min')}/{zi.get('low')}/{zi.get('high')}")
-    t = check_trace_file(run, "domu.trace-hotadd")
+    t = check_trace_file(run, "domu.trace")
     if t is None:
         return
     z = trace_zone(t, 0, "Normal") or {}
@@ -506,7 +523,7 @@ def check_hotadd_report(run, trace, zone, zi, balloon_target_kb=None):
 
 
 def check_domu_pressure(run):
-    t = check_trace_file(run, "domu.trace-pressure")
+    t = run.json("domu.trace.json")
     b, a = run.text("domu.vmstat.before"), run.text("domu.vmstat.after")
     if t is None or b is None or a is None:
         run.check("domU pressure files received", False, "trace or vmstat snapshots missing")
@@ -523,7 +540,7 @@ def check_domu_pressure(run):
               zi.get("min") == zi.get("low") == zi.get("high") == 0,
               f"Normal managed={zi.get('managed')} free={zi.get('free')} "
               f"min/low/high={zi.get('min')}/{zi.get('low')}/{zi.get('high')}")
-    check_no_livelock_verdict(run, "domu.trace-pressure")
+    check_no_livelock_verdict(run, "domu.trace")
 
 
 def check_domu_fix(run):

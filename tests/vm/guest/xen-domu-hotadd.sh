@@ -1,7 +1,8 @@
 # xen-domu-hotadd (domU side): while kswaptrace runs, ask dom0 to grow this
 # guest past its maxmem (the balloon driver hot-adds a section at run time),
 # then put the guest under pressure with the hot-added zone's watermarks still
-# at zero, then apply the remedy (kswaptrace fix-watermarks --apply).
+# at zero (one trace covers both: attaching twice costs 10-20 s under TCG),
+# then apply the remedy (kswaptrace fix-watermarks --apply).
 XM=/sys/devices/system/xen_memory/xen_memory0
 echo "$ZRAM_SIZE" > /sys/block/zram0/disksize || error "zram disksize"
 mkswap /dev/zram0 > /dev/null || error "mkswap /dev/zram0"
@@ -11,6 +12,7 @@ echo "current_kb_before $(cat $XM/info/current_kb)" > /tmp/balloon
 
 # 1. live hot-add
 if start_trace "$TRACE_SECONDS" && wait_attached; then
+    cat /proc/vmstat > /tmp/vmstat.before
     t0=$(now)
     mark DOM0 grow
     i=0
@@ -29,15 +31,10 @@ if start_trace "$TRACE_SECONDS" && wait_attached; then
     info "hot-add done $(awk "BEGIN{print $(now)-$t0}")s after the request: current_kb $(cat $XM/info/current_kb); Normal present $(zone_pages Normal present) managed $(zone_pages Normal managed) min/low/high $(zone_pages Normal min)/$(zone_pages Normal low)/$(zone_pages Normal high)"
     sleep 1
     cat /proc/zoneinfo > /tmp/zoneinfo.hotadd
-    stop_trace
-fi
-echo "target_kb_after $(cat $XM/target_kb)" >> /tmp/balloon
-echo "current_kb_after $(cat $XM/info/current_kb)" >> /tmp/balloon
-keep_trace trace-hotadd
+    echo "target_kb_after $(cat $XM/target_kb)" >> /tmp/balloon
+    echo "current_kb_after $(cat $XM/info/current_kb)" >> /tmp/balloon
 
-# 2. pressure with the hot-added zone's watermarks still 0
-if start_trace "$TRACE_SECONDS" && wait_attached; then
-    cat /proc/vmstat > /tmp/vmstat.before
+    # 2. pressure with the hot-added zone's watermarks still 0
     avail=$(awk '/MemAvailable/{print int($2 / 1024)}' /proc/meminfo)
     hog=$((avail + HOG_EXTRA_MIB))
     info "MemAvailable ${avail} MiB: memhog ${hog} MiB x $HOG_PASSES"
@@ -47,7 +44,7 @@ if start_trace "$TRACE_SECONDS" && wait_attached; then
     cat /proc/zoneinfo > /tmp/zoneinfo.pressure
     stop_trace
 fi
-keep_trace trace-pressure
+send_trace
 
 # 3. the remedy
 kswaptrace fix-watermarks --json > /tmp/fix-dry.json 2> /tmp/fix.err || error "fix-watermarks failed: $(cat /tmp/fix.err)"
