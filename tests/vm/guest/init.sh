@@ -50,9 +50,12 @@ start_trace() {
 }
 
 # wait_attached: return once kswaptrace has attached its probes, or fail after
-# 90 s or if it exits first.  kswaptrace prints "Tracing ..." on stderr once its
-# probes are attached; failing that, it counts as attached when it holds BPF
-# links / perf events and their number has not changed for 2 s.
+# 90 s or if it exits first.  kswaptrace prints "Tracing ..." on stderr once all
+# its probes (hot-add ones included) are attached: that is what counts.  Only a
+# kswaptrace that never prints it (an old build) falls back, after 30 s, to
+# "holds BPF links / perf events and their number has not changed for 2 s": a
+# stable count alone is not enough, as attaching one more skeleton can take
+# longer than 2 s under TCG (a hot-add was missed that way).
 wait_attached() {
     [ -n "$TRACE_PID" ] || return 1
     last=-1 stable=0 i=0
@@ -63,14 +66,16 @@ wait_attached() {
         fi
         n=$(ls -l /proc/$TRACE_PID/fd 2>/dev/null | grep -c -e bpf_link -e perf_event)
         if grep -q '^Tracing' /tmp/trace.err; then
-            stable=4
-        elif [ "$n" -gt 0 ] && [ "$n" -eq "$last" ]; then
+            info "kswaptrace attached ($n links/perf events) after $(awk "BEGIN{print $(now)-$TRACE_T0}")s"
+            return 0
+        fi
+        if [ "$n" -gt 0 ] && [ "$n" -eq "$last" ]; then
             stable=$((stable + 1))
         else
             stable=0
         fi
-        if [ $stable -ge 4 ]; then
-            info "kswaptrace attached ($n links/perf events) after $(awk "BEGIN{print $(now)-$TRACE_T0}")s"
+        if [ $i -ge 60 ] && [ $stable -ge 4 ]; then
+            info "kswaptrace attached ($n links/perf events, stable; no Tracing line) after $(awk "BEGIN{print $(now)-$TRACE_T0}")s"
             return 0
         fi
         last=$n
