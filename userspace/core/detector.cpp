@@ -133,11 +133,10 @@ void Detector::on_event(const Event& e) {
              e.data);
 }
 
-const Detector::Snapshot& Detector::window_start(TimeNs now) const {
-  // history_ is trimmed so that its front is the newest snapshot at least
-  // window_s old (or the oldest one while the history is shorter)
-  (void)now;
-  return history_.front();
+std::vector<Verdict> Detector::report() const {
+  std::vector<Verdict> all = active_;
+  all.insert(all.end(), pending_.begin(), pending_.end());
+  return all;
 }
 
 void Detector::update(Track& t, TimeNs now, bool cond, bool immediate, double hold_s, bool gate) {
@@ -328,10 +327,12 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
         }
   }
   history_.push_back(std::move(s));
+  // keep as front the newest snapshot at least window_s old (or the oldest
+  // one while the history is shorter): the start of the window
   const TimeNs w = static_cast<TimeNs>(cfg_.window_s * kNs);
   while (history_.size() >= 2 && history_[1].t + w <= now) history_.pop_front();
   const Snapshot& cur = history_.back();
-  const Snapshot& then = window_start(now);
+  const Snapshot& then = history_.front();
 
   // 2. metrics per node
   status_.clear();

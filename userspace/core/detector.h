@@ -106,6 +106,10 @@ class Detector {
   // After evaluate(): the window metrics per node.
   const std::vector<NodeStatus>& status() const { return status_; }
   const DetectorConfig& config() const { return cfg_; }
+  // After evaluate(): verdicts in force, then pending ones (what a summary shows).
+  std::vector<Verdict> report() const;
+  // The last zone sample, for alert blocks that show the node's zones.
+  const std::optional<ZoneSample>& zones() const { return zones_; }
 
  private:
   struct NodeCum {
@@ -149,7 +153,6 @@ class Detector {
   // Advances one rule: raised when `cond` held hold_s (at once if
   // `immediate`) and `gate` is true; cleared when false for clear_s.
   void update(Track& t, TimeNs now, bool cond, bool immediate, double hold_s, bool gate);
-  const Snapshot& window_start(TimeNs now) const;
 
   DetectorConfig cfg_;
   SourceInfo source_;
