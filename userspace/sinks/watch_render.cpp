@@ -48,6 +48,8 @@ std::string render_status_line(const NodeStatus& st, const std::vector<Verdict>&
         pct_or_dash(st.eff).c_str(), st.steal_per_run, pct_or_dash(st.quick).c_str());
     out(s, " stall %4.0f/s", st.allocstall_per_s);
     if (st.high_order_req_per_s > 0) out(s, " o%d-req %4.0f/s", st.top_order, st.high_order_req_per_s);
+    if (st.direct_per_s > 0) out(s, " direct %.0f/s", st.direct_per_s);
+    if (st.memcg_per_s > 0) out(s, " memcg %.0f/s", st.memcg_per_s);
   }
   if (st.have_zones)
     out(s, " free %llu%shigh %llu%s", (unsigned long long)st.free, st.free > st.high ? ">" : "<=",
