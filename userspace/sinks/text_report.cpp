@@ -161,9 +161,9 @@ std::string render_verdicts(const std::vector<Verdict>& verdicts, TimeNs now) {
     out(s, "  [%s] %s node %d", v.pending ? "pending" : v.severity.c_str(), v.kind.c_str(), v.nid);
     if (now && now > v.since) out(s, ", for %.0f s", (now - v.since) / 1e9);
     if (v.pending) out(s, " (holds, not yet long enough to conclude)");
-    out(s, "\n      %s\n", v.message.c_str());
+    s += "\n      " + v.message + "\n";
     if (!v.evidence.empty()) out(s, "      evidence:%s\n", render_evidence(v.evidence).c_str());
-    if (!v.pending) out(s, "      -> %s\n", v.advice.c_str());
+    if (!v.pending) s += "      -> " + v.advice + "\n";
   }
   return s;
 }
@@ -181,7 +181,7 @@ std::string render_text(const Summary& sm) {
     if (sm.verdicts.empty())
       out(s, "\nverdict: nothing wrong with kswapd in this window\n");
     else
-      out(s, "\nverdict\n%s", render_verdicts(sm.verdicts, sm.end).c_str());
+      s += "\nverdict\n" + render_verdicts(sm.verdicts, sm.end);
   }
 
   out(s, "\nkswapd (per node)\n");

@@ -68,8 +68,8 @@ std::string render_verdict_raised(const Verdict& v, const NodeStatus* st, const 
       v.alert ? "" : " (not an alert)");
   out(s, "  since t=%.1f s (CLOCK_MONOTONIC, as in dmesg), %.0f s before this report\n", v.since / 1e9,
       v.raised > v.since ? (v.raised - v.since) / 1e9 : 0.0);
-  out(s, "  %s\n", v.message.c_str());
-  out(s, "  numbers:%s\n", render_evidence(v.evidence).c_str());
+  s += "  " + v.message + "\n";
+  s += "  numbers:" + render_evidence(v.evidence) + "\n";
   if (st && st->quick >= 0)
     out(s, "  kswapd_high_wmark_hit_quickly: %.0f%% of %.1f passes/s\n", 100 * st->quick, st->runs_per_s);
   std::vector<ZoneInfo> mine;
@@ -79,7 +79,7 @@ std::string render_verdict_raised(const Verdict& v, const NodeStatus* st, const 
     out(s, "  zones of node %d (pages):\n", v.nid);
     s += render_zone_table(mine);
   }
-  out(s, "  what to check: %s\n", v.advice.c_str());
+  s += "  what to check: " + v.advice + "\n";
   return s;
 }
 
