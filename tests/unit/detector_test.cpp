@@ -349,3 +349,54 @@ TEST(Detector, CpuSpinLivelockWithoutTinyZoneWithinThirtySeconds) {
   EXPECT_EQ(r.last["LIVELOCK"].message.find("LP#1518457"), std::string::npos);
   EXPECT_NE(r.last["LIVELOCK"].message.find("pointless"), std::string::npos);
 }
+
+namespace {
+
+// Two nodes; node 1's kswapd spins. `shrink_calls`: whether lru_shrink_inactive
+// fires (false = MGLRU: no per-node measure of reclaim progress).
+std::vector<Verdict> two_nodes(bool shrink_calls) {
+  Detector det({}, kernel("6.1.0-26-amd64"));
+  std::vector<ZoneInfo> zones = SyntheticStream::normal_zones();
+  for (auto z : SyntheticStream::normal_zones()) {
+    z.nid = 1;
+    zones.push_back(z);
+  }
+  std::vector<Verdict> out;
+  uint64_t cpu1 = 0, calls = 0, pgsteal = 0;
+  for (int sec = 0; sec <= 60; sec++) {
+    const TimeNs t = (100 + sec) * kSec;
+    if (sec > 0)
+      for (int i = 0; i < 100; i++) det.on_event({t - kSec + i * kSec / 100, KswapdWake{1, 2, 0}});
+    cpu1 += sec > 0 ? 9 * kSec / 10 : 0;
+    calls += shrink_calls && sec > 0 ? 100 : 0;
+    pgsteal += 50000;  // node 0 (say) reclaims plenty: system-wide vmstat looks healthy
+    ZoneSample zs;
+    zs.zones = zones;
+    det.on_event({t, zs});
+    ReclaimCounters rc;
+    rc.nodes = {{0, {}, {}}, {1, {calls, calls * 2, 0}, {}}};
+    det.on_event({t, rc});
+    VmstatSample v;
+    v.counters = {{"pageoutrun", 100ull * sec}, {"pgscan_kswapd", pgsteal * 2}, {"pgsteal_kswapd", pgsteal}};
+    det.on_event({t, v});
+    KswapdCpuSample cpu;
+    cpu.threads = {{0, 40, 0}, {1, 41, cpu1}};
+    det.on_event({t, cpu});
+    for (const auto& x : det.evaluate(t)) out.push_back(x);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Detector, MultiNodeUsesPerNodeEvidenceOnly) {
+  bool node1 = false, node0 = false;
+  for (const auto& v : two_nodes(true)) {
+    node1 |= v.kind == "LIVELOCK" && v.nid == 1;
+    node0 |= v.nid == 0 && v.alert;
+  }
+  EXPECT_TRUE(node1);   // lru_shrink_inactive on node 1: passes reclaim nothing
+  EXPECT_FALSE(node0);  // node 0's kswapd is asleep
+  // MGLRU: no per-node reclaim measure, and system-wide vmstat is not node 1's: no verdict
+  for (const auto& v : two_nodes(false)) EXPECT_NE(v.kind, "LIVELOCK");
+}

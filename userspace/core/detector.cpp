@@ -195,7 +195,9 @@ NodeStatus Detector::node_status(int32_t nid, const Snapshot& now, const Snapsho
     if (a.have_shrink && b.have_shrink) {
       scanned = d(a.k_scanned, b.k_scanned);
       reclaimed = d(a.k_reclaimed, b.k_reclaimed);
+      st.progress_known = d(a.k_calls, b.k_calls) > 0;
     }
+    st.progress_known = st.progress_known || st.vmstat_is_node;
     if (scanned == 0 && st.vmstat_is_node) {
       scanned = d(now.pgscan_k, then.pgscan_k);
       reclaimed = std::max(reclaimed, d(now.pgsteal_k, then.pgsteal_k));
@@ -315,6 +317,7 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
       for (const auto& n : shrink_->nodes)
         if (n.nid == nid) {
           c.have_shrink = true;
+          c.k_calls = n.kswapd.calls;
           c.k_scanned = n.kswapd.scanned;
           c.k_reclaimed = n.kswapd.reclaimed;
         }
@@ -371,7 +374,7 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
     // because memory is genuinely short (no direct reclaim, or a big zone is fine).
     {
       const bool no_progress =
-          st.steal_per_run < cfg_.livelock_steal_per_run || (st.eff >= 0 && st.eff < cfg_.livelock_eff);
+          st.progress_known && (st.steal_per_run < cfg_.livelock_steal_per_run || (st.eff >= 0 && st.eff < cfg_.livelock_eff));
       const bool spinning =
           st.cpu >= 0 ? st.cpu >= cfg_.livelock_cpu : st.runs_per_s >= cfg_.livelock_runs_per_s;
       const bool tiny_spin = tz && st.quick >= 0.5 && st.slab_per_lru >= 10 &&

@@ -72,6 +72,10 @@ struct NodeStatus {
   double scanned_per_s = 0, reclaimed_per_s = 0;  // by kswapd
   double eff = -1;           // reclaimed/scanned, -1 when nothing was scanned
   double steal_per_run = 0;
+  // whether scanned/reclaimed above measure this node's kswapd: lru_shrink_inactive
+  // fired for it, or /proc/vmstat is the node's (single node). MGLRU kernels emit
+  // no lru_shrink_inactive, so on a multi-node MGLRU machine progress is unknown.
+  bool progress_known = false;
   double quick = -1;         // high_wmark_hit_quickly / pageoutrun, -1 unknown
   double slab_per_lru = -1;  // slabs_scanned / pgscan_kswapd, -1 unknown
   double allocstall_per_s = 0;
@@ -120,7 +124,7 @@ class Detector {
     std::map<int32_t, uint64_t> high_req_by_order;
     std::map<std::string, uint64_t> high_req_by_comm;
     bool have_shrink = false;
-    uint64_t k_scanned = 0, k_reclaimed = 0;
+    uint64_t k_calls = 0, k_scanned = 0, k_reclaimed = 0;
     bool have_cpu = false;
     uint64_t cpu_ns = 0;
     TimeNs cpu_ts = 0;
