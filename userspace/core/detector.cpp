@@ -414,7 +414,8 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
                : "Check /proc/zoneinfo of the node (managed vs present, min/low/high and free of each zone) and "
                  "the kswapd_high_wmark_hit_quickly rate against pageoutrun in /proc/vmstat; a zone whose "
                  "watermarks kswapd cannot reach keeps it spinning. `top -H -p $(pgrep kswapd)` confirms the "
-                 "CPU; recompute watermarks by rewriting vm.min_free_kbytes with its own value.";
+                 "CPU. `kswaptrace fix-watermarks` shows whether the kernel's watermarks are stale and can make it "
+                 "recompute them.";
         t.v.evidence = {{"awake_s", st.awake_s},       {"runs_per_s", st.runs_per_s},
                         {"cpu_pct", st.cpu >= 0 ? pct(st.cpu) : -1},
                         {"steal_per_run", st.steal_per_run},
