@@ -111,8 +111,6 @@ void Detector::on_event(const Event& e) {
                  },
                  [&](const DirectReclaim& x) { (x.memcg ? memcg_ : direct_)++; },
                  [&](const ReclaimCounters& x) { shrink_ = x; },
-                 [&](const AllocCounters&) {},
-                 [&](const ProbeCounters&) {},
                  [&](const VmstatSample& x) { vmstat_ = x; },
                  [&](const ZoneSample& x) {
                    std::map<int32_t, bool> unrecl;
@@ -129,6 +127,9 @@ void Detector::on_event(const Event& e) {
                    cpu_ = x;
                    cpu_ts_ = e.ts;
                  },
+                 // allocation counters, probe health, hot-add events, and any
+                 // event added later: not the detector's business
+                 [&](const auto&) {},
              },
              e.data);
 }
