@@ -20,6 +20,7 @@ using Registry = std::vector<Registered>;
 constexpr int kExitOk = 0;
 constexpr int kExitError = 1;  // bad input, missing privilege or kernel feature
 constexpr int kExitUsage = 2;  // command-line parse errors (CLI11)
+constexpr int kExitVerdict = 3;  // `watch --exit-on=KIND`: a verdict of that kind was raised
 
 // Set by SIGINT/SIGTERM; long-running commands stop, flush and report.
 extern std::atomic<bool> g_stop;
@@ -33,5 +34,6 @@ void register_features(CLI::App& app, Registry& reg);
 void register_fix_watermarks(CLI::App& app, Registry& reg);
 void register_explain(CLI::App& app, Registry& reg);
 void register_gfp(CLI::App& app, Registry& reg);
+void register_watch(CLI::App& app, Registry& reg);
 
 }  // namespace kst::cli

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   register_fix_watermarks(app, reg);
   register_explain(app, reg);
   register_gfp(app, reg);
+  register_watch(app, reg);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

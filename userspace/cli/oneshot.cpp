@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "core/analyzer.h"
+#include "core/detector.h"
 #include "sinks/json_report.h"
 #include "sinks/text_report.h"
 #include "sources/live_source.h"
@@ -58,8 +59,28 @@ int run_oneshot(const OneshotOptions& o) {
 
   TimeNs start = monotonic_now();
   auto an = std::make_unique<Analyzer>(src->info(), start);
-  const EventSink sink = [&](Event&& e) { an->on_event(e); };
-  for (auto& e : src->sample()) an->on_event(e);
+  // the detector needs a sample every second (its rules hold over time) and
+  // lives across intervals; its verdicts at the end of a window go in the summary
+  Detector det({}, src->info());
+  const EventSink sink = [&](Event&& e) {
+    an->on_event(e);
+    det.on_event(e);
+  };
+  const auto feed = [&](const std::vector<Event>& samples) {
+    for (auto& e : samples) {
+      an->on_event(e);
+      det.on_event(e);
+    }
+  };
+  const auto with_verdicts = [&](Summary s) {
+    det.evaluate(s.end);
+    s.have_verdicts = true;
+    s.verdicts = det.report();
+    return s;
+  };
+  feed(src->sample());
+  det.evaluate(start);
+  TimeNs next_tick = start + 1000000000ull;
   int remaining = o.count;
   const TimeNs step = window > 0 ? static_cast<TimeNs>(window * 1e9) : 0;
   TimeNs deadline = step ? start + step : 0;
@@ -67,12 +88,20 @@ int run_oneshot(const OneshotOptions& o) {
     while (!g_stop.load()) {
       src->poll(100, sink);
       const TimeNs now = monotonic_now();
+      if ((!deadline || now < deadline) && now >= next_tick) {
+        src->drain(sink);
+        std::vector<Event> samples = src->sample();
+        feed(samples);
+        det.evaluate(samples.empty() ? now : samples.front().ts);
+        next_tick = now + 1000000000ull;
+      }
       if (!deadline || now < deadline) continue;
       src->drain(sink);
       std::vector<Event> samples = src->sample();
-      for (auto& e : samples) an->on_event(e);
+      feed(samples);
       const TimeNs end = samples.empty() ? now : samples.front().ts;
-      print(an->summary(end), o.json, interval_mode);
+      print(with_verdicts(an->summary(end)), o.json, interval_mode);
+      next_tick = now + 1000000000ull;
       if (!interval_mode || (o.count > 0 && --remaining == 0)) return kExitOk;
       an = std::make_unique<Analyzer>(src->info(), end);
       for (auto& e : samples) an->on_event(e);
@@ -81,8 +110,9 @@ int run_oneshot(const OneshotOptions& o) {
     // stopped by a signal: everything traced so far is reported
     src->drain(sink);
     std::vector<Event> samples = src->sample();
-    for (auto& e : samples) an->on_event(e);
-    print(an->summary(samples.empty() ? monotonic_now() : samples.front().ts), o.json, interval_mode);
+    feed(samples);
+    print(with_verdicts(an->summary(samples.empty() ? monotonic_now() : samples.front().ts)), o.json,
+          interval_mode);
   } catch (const TraceError& e) {
     return fail(e.what());
   }

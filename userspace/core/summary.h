@@ -13,6 +13,7 @@
 #include "core/histogram.h"
 #include "core/hotadd_tracker.h"
 #include "core/reclaim_tracker.h"
+#include "core/verdict.h"
 #include "core/zones.h"
 
 namespace kst {
@@ -70,6 +71,8 @@ struct Summary {
   uint64_t reclaim_unpaired = 0;  // reclaim ends without a begin (started before attach)
   std::vector<HotAdd> hotadd;                     // memory hot-add/remove episodes (issue 6)
   std::map<std::string, uint64_t> hotadd_events;  // events seen per hot-add source
+  bool have_verdicts = false;     // the detector ran over this window
+  std::vector<Verdict> verdicts;  // detector verdicts in force at the end, then pending ones
 };
 
 const char* gfp_class_name(uint8_t cls);

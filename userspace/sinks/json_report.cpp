@@ -38,6 +38,24 @@ json to_json(const Hazard& h) {
           {"evidence", h.evidence}};
 }
 
+json to_json(const Verdict& v, TimeNs now) {
+  json ev = json::object();
+  for (const auto& [k, x] : v.evidence) {
+    if (x < 0)
+      ev[k] = nullptr;  // the detector's marker for "unknown"
+    else
+      ev[k] = x;
+  }
+  json j = {{"kind", v.kind},         {"severity", v.severity},
+            {"alert", v.alert},       {"state", v.pending ? "pending" : "active"},
+            {"nid", v.nid},           {"since", v.since / 1e9},
+            {"message", v.message},   {"evidence", ev},
+            {"advice", v.advice}};
+  j["raised"] = v.raised ? json(v.raised / 1e9) : json(nullptr);
+  if (now) j["for_s"] = now > v.since ? (now - v.since) / 1e9 : 0.0;
+  return j;
+}
+
 namespace {
 
 json zone_counters(const ZoneCounters& c) {
@@ -229,6 +247,11 @@ json to_json(const Summary& s) {
   for (const auto& h : s.hotadd) ha.push_back(to_json(h, s.start));
   j["hotadd"] = ha;
   j["hotadd_sources"] = hotadd_sources_json(s.source, s.hotadd_events);
+  if (s.have_verdicts) {
+    json vs = json::array();
+    for (const auto& v : s.verdicts) vs.push_back(to_json(v, s.end));
+    j["verdicts"] = vs;
+  }
   return j;
 }
 

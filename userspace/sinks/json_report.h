@@ -7,6 +7,7 @@
 #include "core/histogram.h"
 #include "core/hotadd_tracker.h"
 #include "core/summary.h"
+#include "core/verdict.h"
 #include "core/zones.h"
 
 namespace kst {
@@ -17,5 +18,7 @@ nlohmann::json to_json(const Hazard& h);
 nlohmann::json to_json(const HotAdd& h, TimeNs window_start);
 nlohmann::json hotadd_sources_json(const SourceInfo& src, const std::map<std::string, uint64_t>& events);
 nlohmann::json to_json(const Summary& s);
+// `now` (same clock as since/raised) adds "for_s"; 0 leaves it out.
+nlohmann::json to_json(const Verdict& v, TimeNs now = 0);
 
 }  // namespace kst

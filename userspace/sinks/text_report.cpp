@@ -140,6 +140,34 @@ std::string render_hotadd(const HotAdd& h, TimeNs window_start) {
   return s;
 }
 
+std::string render_evidence(const std::map<std::string, double>& evidence) {
+  std::string s;
+  for (const auto& [k, x] : evidence) {
+    if (x < 0)
+      out(s, " %s=-", k.c_str());
+    else if (x == static_cast<double>(static_cast<uint64_t>(x)) && x < 1e15)
+      out(s, " %s=%llu", k.c_str(), (unsigned long long)x);
+    else if (x < 10)
+      out(s, " %s=%.3g", k.c_str(), x);
+    else
+      out(s, " %s=%.0f", k.c_str(), x);
+  }
+  return s;
+}
+
+std::string render_verdicts(const std::vector<Verdict>& verdicts, TimeNs now) {
+  std::string s;
+  for (const auto& v : verdicts) {
+    out(s, "  [%s] %s node %d", v.pending ? "pending" : v.severity.c_str(), v.kind.c_str(), v.nid);
+    if (now && now > v.since) out(s, ", for %.0f s", (now - v.since) / 1e9);
+    if (v.pending) out(s, " (holds, not yet long enough to conclude)");
+    s += "\n      " + v.message + "\n";
+    if (!v.evidence.empty()) out(s, "      evidence:%s\n", render_evidence(v.evidence).c_str());
+    if (!v.pending) s += "      -> " + v.advice + "\n";
+  }
+  return s;
+}
+
 std::string render_text(const Summary& sm) {
   std::string s;
   out(s, "kswaptrace: %.1f s on Linux %s (%s)\n", sm.duration_s, sm.source.kernel_release.c_str(),
@@ -148,6 +176,13 @@ std::string render_text(const Summary& sm) {
   if (sm.lost_events)
     out(s, "  WARNING: %llu ring-buffer records were lost (buffer full); counts below are low\n",
         (unsigned long long)sm.lost_events);
+
+  if (sm.have_verdicts) {
+    if (sm.verdicts.empty())
+      out(s, "\nverdict: nothing wrong with kswapd in this window\n");
+    else
+      s += "\nverdict\n" + render_verdicts(sm.verdicts, sm.end);
+  }
 
   out(s, "\nkswapd (per node)\n");
   out(s, "  %-4s %7s %7s %8s %9s %6s %10s %10s %10s %6s %6s\n", "node", "wakes", "sleeps", "rewakes",

@@ -1,6 +1,7 @@
 // Summary -> the human-readable report of the one-shot command and `report`.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "core/hazards.h"
@@ -17,5 +18,10 @@ std::string render_hazards(const std::vector<Hazard>& hazards);
 std::string render_hotadd(const HotAdd& h, TimeNs window_start);
 // "uevent=netlink zoneinfo=procfs online_pages=missing (...)" from SourceInfo::hotadd_sources.
 std::string render_hotadd_sources(const SourceInfo& src);
+// " key=value ..." of a verdict's evidence; "-" for unknown (negative) values.
+std::string render_evidence(const std::map<std::string, double>& evidence);
+// Detector verdicts, each with its message, evidence and advice; `now`
+// gives "for N s" (0: left out).
+std::string render_verdicts(const std::vector<Verdict>& verdicts, TimeNs now);
 
 }  // namespace kst

@@ -51,37 +51,63 @@ VmstatSample ProcReader::vmstat() const {
   return parse_vmstat(*t);
 }
 
+namespace {
+
+// One kswapdN thread from /proc/<pid>/{comm,stat}; false if `pid` is not one.
+bool read_kswapd(const std::string& proc, const std::string& pid, KswapdCpuSample::Thread& t) {
+  static const long ticks = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+  auto comm = read_text_file(proc + "/" + pid + "/comm");
+  if (!comm || comm->rfind("kswapd", 0) != 0) return false;
+  // "kswapd0\n"; on some kernels "kswapd0:0" for per-node threads
+  int nid = 0;
+  try {
+    nid = std::stoi(comm->substr(6));
+  } catch (const std::exception&) {
+    return false;
+  }
+  auto stat = read_text_file(proc + "/" + pid + "/stat");
+  if (!stat) return false;
+  // fields after the ")" of comm: state(3) ... utime(14) stime(15)
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return false;
+  std::istringstream in(stat->substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && (in >> field); i++) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  t = {nid, std::atoi(pid.c_str()), (utime + stime) * 1000000000ull / ticks};
+  return true;
+}
+
+}  // namespace
+
 KswapdCpuSample ProcReader::kswapd_cpu() const {
   KswapdCpuSample s;
   const std::string proc = path("/proc");
+  // the known threads, while they are all still there; a full scan every
+  // 60 calls finds kswapd threads of hot-added nodes
+  if (!kswapd_pids_.empty() && ++kswapd_calls_ % 60 != 0) {
+    bool all = true;
+    for (const auto& pid : kswapd_pids_) {
+      KswapdCpuSample::Thread t;
+      if (!(all = read_kswapd(proc, pid, t))) break;
+      s.threads.push_back(t);
+    }
+    if (all) return s;
+    s.threads.clear();
+  }
+  kswapd_pids_.clear();
   DIR* d = opendir(proc.c_str());
   if (!d) return s;
-  static const long ticks = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
   while (dirent* ent = readdir(d)) {
     const char* n = ent->d_name;
     if (*n < '0' || *n > '9') continue;
-    auto comm = read_text_file(proc + "/" + n + "/comm");
-    if (!comm || comm->rfind("kswapd", 0) != 0) continue;
-    // "kswapd0\n"; on some kernels "kswapd0:0" for per-node threads
-    int nid = 0;
-    try {
-      nid = std::stoi(comm->substr(6));
-    } catch (const std::exception&) {
-      continue;
-    }
-    auto stat = read_text_file(proc + "/" + n + "/stat");
-    if (!stat) continue;
-    // fields after the ")" of comm: state(3) ... utime(14) stime(15)
-    size_t close = stat->rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream in(stat->substr(close + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && (in >> field); i++) {
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    s.threads.push_back({nid, std::atoi(n), (utime + stime) * 1000000000ull / ticks});
+    KswapdCpuSample::Thread t;
+    if (!read_kswapd(proc, n, t)) continue;
+    s.threads.push_back(t);
+    kswapd_pids_.push_back(n);
   }
   closedir(d);
   return s;

@@ -28,6 +28,10 @@ class ProcReader {
  private:
   std::string path(const char* p) const { return root_ + p; }
   std::string root_;
+  // kswapd pids of the last full /proc scan: `watch` samples every second,
+  // and reading every /proc/*/comm each time costs on busy hosts
+  mutable std::vector<std::string> kswapd_pids_;
+  mutable unsigned kswapd_calls_ = 0;
 };
 
 // Parses "/proc/vmstat" text ("name value" lines).

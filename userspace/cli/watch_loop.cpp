@@ -1,0 +1,104 @@
+#include "cli/watch_loop.h"
+
+#include <algorithm>
+#include <map>
+
+#include "sinks/watch_render.h"
+
+namespace kst::cli {
+namespace {
+
+using Key = std::pair<int32_t, std::string>;
+
+const NodeStatus* status_of(const std::vector<NodeStatus>& all, int32_t nid) {
+  for (const auto& s : all)
+    if (s.nid == nid) return &s;
+  return nullptr;
+}
+
+bool exit_match(const Verdict& v, const std::set<std::string>& exit_on) {
+  return exit_on.count(verdict_key(v.kind)) || (v.alert && exit_on.count("any"));
+}
+
+}  // namespace
+
+int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::ostream& err,
+              const std::atomic<bool>& stop) {
+  Detector det(o.detector, src.info());
+  const WatchSource::Sink feed = [&](Event&& e) { det.on_event(e); };
+  const TimeNs start = src.now();
+  for (auto& e : src.sample()) det.on_event(e);
+  det.evaluate(start);
+
+  if (!o.json)
+    out << "kswaptrace watch: Linux " << src.info().kernel_release << ", a status line per node every "
+        << o.interval << " s; verdicts need " << o.detector.hold_s << " s of evidence. Ctrl-C to end.\n";
+  out.flush();
+
+  const auto ns = [](double s) { return static_cast<TimeNs>(s * 1e9); };
+  const TimeNs tick = std::max<TimeNs>(ns(o.tick), 1000000);
+  const TimeNs status_step = std::max(ns(o.interval), tick);
+  const TimeNs end = o.duration > 0 ? start + ns(o.duration) : 0;
+  TimeNs next_tick = start + tick, next_status = start + status_step;
+  std::map<Key, Verdict> shown;
+
+  while (!stop.load()) {
+    const TimeNs now = src.now();
+    if (now < next_tick) {
+      const TimeNs wait = std::min<TimeNs>(next_tick - now, 100000000);
+      src.poll(static_cast<int>((wait + 999999) / 1000000), feed);
+      continue;
+    }
+    src.drain(feed);
+    std::vector<Event> samples = src.sample();
+    for (auto& e : samples) det.on_event(e);
+    const TimeNs t = samples.empty() ? src.now() : samples.front().ts;
+    const std::vector<Verdict>& verdicts = det.evaluate(t);
+    const std::string label = src.label(t);
+
+    std::map<Key, Verdict> cur;
+    for (const auto& v : verdicts) cur.emplace(Key{v.nid, v.kind}, v);
+    for (const auto& [k, v] : shown)
+      if (!cur.count(k)) {
+        if (o.json)
+          out << verdict_change_json(v, false, t).dump() << "\n";
+        else
+          out << render_verdict_cleared(v, t, label);
+      }
+    for (const auto& [k, v] : cur)
+      if (!shown.count(k)) {
+        if (o.json)
+          out << verdict_change_json(v, true, t).dump() << "\n";
+        else
+          out << render_verdict_raised(v, status_of(det.status(), v.nid),
+                                       det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{}, label)
+              << "\n";
+      }
+    shown = std::move(cur);
+
+    if (now >= next_status) {
+      for (const auto& st : det.status()) {
+        if (o.json)
+          out << status_json(st, verdicts, t).dump() << "\n";
+        else
+          out << render_status_line(st, verdicts, label);
+      }
+      next_status += status_step;
+      if (next_status <= now) next_status = now + status_step;
+    }
+    out.flush();
+
+    for (const auto& v : verdicts)
+      if (exit_match(v, o.exit_on)) {
+        err << "kswaptrace: " << v.kind << " on node " << v.nid << ": exiting with code " << kExitVerdict
+            << " (--exit-on)\n";
+        return kExitVerdict;
+      }
+    next_tick += tick;
+    if (next_tick <= now) next_tick = now + tick;
+    if (end && now >= end) break;
+  }
+  return kExitOk;
+}
+
+}  // namespace kst::cli

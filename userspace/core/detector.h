@@ -1,0 +1,180 @@
+// The kswapd detector: turns the event model into named verdicts per node
+// (LIVELOCK, FUTILE-RECLAIM, HIGH-ORDER-CHURN, ...).
+//
+// It is fed the same Events as the Analyzer and evaluated on a timer
+// (evaluate(now), about once a second): in the classic livelock kswapd never
+// sleeps, so the signal is an episode that does not end, and nothing arrives
+// to trigger an evaluation. Each evaluation stores a snapshot of the
+// cumulative counters; window metrics are the difference between the newest
+// snapshot and the one about window_s earlier. A verdict is raised when its
+// condition has held for hold_s, and cleared when it has been false for
+// clear_s. No file I/O, no clock of its own: tests drive the time.
+//
+// Rules, thresholds and their false-positive risks: docs/detection.md.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/kswapd_tracker.h"
+#include "core/verdict.h"
+
+namespace kst {
+
+struct DetectorConfig {
+  double window_s = 5;   // W: metrics are computed over the trailing W seconds
+  double hold_s = 20;    // a condition must hold this long before its verdict is raised
+  double clear_s = 10;   // and be false this long before the verdict is cleared
+
+  // LIVELOCK: kswapd never sleeps, burns CPU and reclaims ~nothing.
+  double livelock_awake_s = 20;     // kswapd continuously awake at least this long
+  double livelock_cpu = 0.70;       // kswapd CPU share over the window
+  double livelock_steal_per_run = 4;  // pages reclaimed per balance_pgdat() pass, below = no progress
+  double livelock_eff = 0.02;       // or reclaimed/scanned below this
+  double livelock_runs_per_s = 10;  // passes per second: stands in for CPU when CPU time is unknown,
+                                    // and (with a tiny zone) escalates without CPU
+
+  // FUTILE-RECLAIM: kswapd busy for long, scanning a lot, reclaiming little.
+  double futile_awake_s = 20;
+  double futile_eff = 0.10;
+  double futile_min_scan_per_s = 1000;  // pages/s scanned by kswapd
+  int futile_toggles = 3;               // node_unreclaimable transitions ...
+  double futile_toggle_window_s = 120;  // ... within this many seconds
+
+  // HIGH-ORDER-CHURN: high-order requests keep waking kswapd, order-0 memory plentiful.
+  double churn_requests_per_s = 10;
+
+  // THRASHING: reclaim is productive but the pages come straight back.
+  double thrash_refault_ratio = 0.5;      // refaults / pages stolen
+  double thrash_min_steal_per_s = 1000;   // ignore trickles
+
+  // WATERMARK-BOOST: boost stays > 0 although free is above the high watermark.
+  // (held for hold_s like the others)
+};
+
+// The numbers of one node over the last window; also what `watch` prints.
+struct NodeStatus {
+  int32_t nid = 0;
+  double window_s = 0;       // actual span of the window (0: not enough samples yet)
+  bool tracepoints = false;  // kswapd_wake/sleep seen for this node
+  bool awake = false;
+  double awake_s = 0;        // length of the current awake stretch
+  TimeNs awake_since = 0;
+  double duty = 0;           // fraction of the window kswapd was awake
+  double cpu = -1;           // kswapd CPU share (1.0 = one CPU), -1 unknown
+  double runs_per_s = 0;     // balance_pgdat passes (kswapd_wake, or pageoutrun)
+  uint64_t wakes = 0, sleeps = 0;
+  double scanned_per_s = 0, reclaimed_per_s = 0;  // by kswapd
+  double eff = -1;           // reclaimed/scanned, -1 when nothing was scanned
+  double steal_per_run = 0;
+  // whether scanned/reclaimed above measure this node's kswapd: lru_shrink_inactive
+  // fired for it, or /proc/vmstat is the node's (single node). MGLRU kernels emit
+  // no lru_shrink_inactive, so on a multi-node MGLRU machine progress is unknown.
+  bool progress_known = false;
+  double quick = -1;         // high_wmark_hit_quickly / pageoutrun, -1 unknown
+  double slab_per_lru = -1;  // slabs_scanned / pgscan_kswapd, -1 unknown
+  double allocstall_per_s = 0;
+  double direct_per_s = 0, memcg_per_s = 0;  // traced direct / memcg-limit reclaim episodes
+  double refault_per_s = 0, steal_total_per_s = 0;
+  double high_order_req_per_s = 0;
+  int32_t top_order = 0;     // most frequent order >= 1 among requests
+  std::string top_requester; // comm with most order >= 1 requests
+  bool vmstat_is_node = false;  // vmstat numbers are system-wide; true when this is the only node
+  // zones of the node (last sample)
+  bool have_zones = false;
+  uint64_t free = 0, high = 0, boost = 0, managed = 0;
+  bool unreclaimable = false;
+  int toggles = 0;           // node_unreclaimable transitions within futile_toggle_window_s
+  bool big_zone_balanced = false;  // a zone with >= 10% of the node's pages has free > high
+  bool boost_above_high = false;   // a zone with boost > 0 has free > high
+};
+
+class Detector {
+ public:
+  explicit Detector(DetectorConfig cfg = {}, SourceInfo source = {});
+
+  void on_event(const Event& e);
+
+  // Takes a snapshot at `now` (monotonic ns, >= the timestamps fed so far),
+  // updates every rule and returns the verdicts in force, ordered by node and
+  // severity. Call about once a second.
+  const std::vector<Verdict>& evaluate(TimeNs now);
+
+  // After evaluate(): conditions that hold but not yet for hold_s.
+  const std::vector<Verdict>& pending() const { return pending_; }
+  // After evaluate(): the window metrics per node.
+  const std::vector<NodeStatus>& status() const { return status_; }
+  const DetectorConfig& config() const { return cfg_; }
+  // After evaluate(): verdicts in force, then pending ones (what a summary shows).
+  std::vector<Verdict> report() const;
+  // The last zone sample, for alert blocks that show the node's zones.
+  const std::optional<ZoneSample>& zones() const { return zones_; }
+
+ private:
+  struct NodeCum {
+    uint64_t wakes = 0, sleeps = 0;
+    TimeNs awake_ns = 0;
+    uint64_t high_req = 0;   // wakeup_kswapd with order >= 1
+    uint64_t high_wake = 0;  // kswapd_wake with order >= 1
+    std::map<int32_t, uint64_t> high_req_by_order;
+    std::map<std::string, uint64_t> high_req_by_comm;
+    bool have_shrink = false;
+    uint64_t k_calls = 0, k_scanned = 0, k_reclaimed = 0;
+    bool have_cpu = false;
+    uint64_t cpu_ns = 0;
+    TimeNs cpu_ts = 0;
+  };
+  struct Snapshot {
+    TimeNs t = 0;
+    bool have_vmstat = false;
+    uint64_t pageoutrun = 0, high_quick = 0, pgscan_k = 0, pgsteal_k = 0, pgsteal_d = 0,
+             slabs = 0, allocstall = 0, refault = 0;
+    uint64_t direct = 0, memcg = 0;
+    std::map<int32_t, NodeCum> nodes;
+  };
+  struct Track {
+    bool cond = false;
+    TimeNs cond_since = 0, false_since = 0;
+    bool active = false;
+    Verdict v;
+  };
+  struct NodeLive {
+    std::map<int32_t, uint64_t> high_req_by_order;
+    std::map<std::string, uint64_t> high_req_by_comm;
+    uint64_t high_req = 0, high_wake = 0;
+    std::optional<bool> unreclaimable;
+    std::deque<TimeNs> toggles;
+    TimeNs busy_since = 0;  // activity-based awake estimate without tracepoints
+    TimeNs tiny_since = 0;
+  };
+
+  NodeStatus node_status(int32_t nid, const Snapshot& now, const Snapshot& then, size_t node_count);
+  // Advances one rule: raised when `cond` held hold_s (at once if
+  // `immediate`) and `gate` is true; cleared when false for clear_s.
+  void update(Track& t, TimeNs now, bool cond, bool immediate, double hold_s, bool gate);
+
+  DetectorConfig cfg_;
+  SourceInfo source_;
+  KswapdTracker kswapd_;
+  std::map<int32_t, NodeLive> live_;
+  std::optional<VmstatSample> vmstat_;
+  std::optional<ReclaimCounters> shrink_;
+  std::optional<KswapdCpuSample> cpu_;
+  TimeNs cpu_ts_ = 0;
+  std::optional<ZoneSample> zones_;
+  uint64_t direct_ = 0, memcg_ = 0;
+  std::deque<Snapshot> history_;
+  std::map<std::pair<int32_t, std::string>, Track> tracks_;
+  std::vector<Verdict> active_, pending_;
+  std::vector<NodeStatus> status_;
+};
+
+// "4.4.0-21-generic" -> {4, 4}; {0, 0} when unknown.
+std::pair<int, int> kernel_version(const std::string& release);
+
+}  // namespace kst
