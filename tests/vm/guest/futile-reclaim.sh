@@ -9,13 +9,6 @@ mkswap /dev/zram0 > /dev/null || error "mkswap /dev/zram0"
 swapon /dev/zram0 || error "swapon /dev/zram0"
 echo "$WSF" > /proc/sys/vm/watermark_scale_factor || error "setting vm.watermark_scale_factor"
 sleep 1
-# Node 0 totals over populated zones: free, min, low, high (pages).
-set -- $(awk '$1 == "pages" && $2 == "free" { f += $3 } $1 == "min" { m += $2 } $1 == "low" { l += $2 }
-              $1 == "high" { h += $2 } END { print f, m, l, h }' /proc/zoneinfo)
-free=$1 wmin=$2 wlow=$3 whigh=$4
-target=$((wmin + (wlow - wmin) / 2))
-mib=$(( (free - target) / 256 ))
-info "vm.watermark_scale_factor=$WSF: free $free pages, min/low/high $wmin/$wlow/$whigh; hotset ${mib} MiB for ${HOT_SECONDS}s (free -> ~$target)"
 cat /proc/zoneinfo > /tmp/zoneinfo.before
 kpid=$(pgrep -x kswapd0)
 if start_trace "$TRACE_SECONDS" && wait_attached; then
@@ -27,7 +20,18 @@ if start_trace "$TRACE_SECONDS" && wait_attached; then
     if kswaptrace watch --help > /dev/null 2>&1; then
         kswaptrace watch --json -d "$TRACE_SECONDS" > /tmp/watch.jsonl 2> /tmp/watch.err &
         WATCH_PID=$!
+        i=0
+        while [ ! -s /tmp/watch.jsonl ] && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
     fi
+    # Sized now that the tracers hold their memory: sized before, the working set overshot
+    # and the run turned into thrashing.
+    # Node 0 totals over populated zones: free, min, low, high (pages).
+    set -- $(awk '$1 == "pages" && $2 == "free" { f += $3 } $1 == "min" { m += $2 } $1 == "low" { l += $2 }
+                  $1 == "high" { h += $2 } END { print f, m, l, h }' /proc/zoneinfo)
+    free=$1 wmin=$2 wlow=$3 whigh=$4
+    target=$((wmin + (wlow - wmin) / 2))
+    mib=$(( (free - target) / 256 ))
+    info "vm.watermark_scale_factor=$WSF: free $free pages, min/low/high $wmin/$wlow/$whigh; hotset ${mib} MiB for ${HOT_SECONDS}s (free -> ~$target)"
     hotset "$mib" "$HOT_SECONDS" || error "hotset exited with $?"
     if [ -n "$WATCH_PID" ]; then
         kill -INT "$WATCH_PID" 2>/dev/null
