@@ -36,7 +36,7 @@ class LiveWatchSource : public WatchSource {
 struct WatchCliOptions {
   WatchOptions watch;
   std::vector<std::string> exit_on;
-  double livelock_cpu_pct = 70, livelock_eff_pct = 2, futile_eff_pct = 10;
+  double livelock_cpu_pct = 70, futile_eff_pct = 10;
   bool verbose = false;
   std::string attach = "auto";
   std::string btf;
@@ -46,7 +46,6 @@ int run(WatchCliOptions& o) {
   for (const auto& k : o.exit_on) o.watch.exit_on.insert(k);
   DetectorConfig& c = o.watch.detector;
   c.livelock_cpu = o.livelock_cpu_pct / 100;
-  c.livelock_eff = o.livelock_eff_pct / 100;
   c.futile_eff = o.futile_eff_pct / 100;
   install_stop_signals();
   FeatureProbe probe(o.btf);
@@ -98,9 +97,6 @@ void register_watch(CLI::App& app, Registry& reg) {
       ->capture_default_str();
   sub->add_option("--livelock-cpu", o->livelock_cpu_pct, "LIVELOCK: kswapd CPU, percent of one CPU")
       ->check(CLI::Range(1.0, 100.0))
-      ->capture_default_str();
-  sub->add_option("--livelock-eff", o->livelock_eff_pct, "LIVELOCK: reclaimed/scanned below this percent = no progress")
-      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
   sub->add_option("--livelock-steal", c.livelock_steal_per_run, "LIVELOCK: pages reclaimed per pass below this = no progress")
       ->check(CLI::NonNegativeNumber)

@@ -374,8 +374,10 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
     // LIVELOCK (A5): awake without sleeping, spinning, no progress, and not
     // because memory is genuinely short (no direct reclaim, or a big zone is fine).
     {
-      const bool no_progress =
-          st.progress_known && (st.steal_per_run < cfg_.livelock_steal_per_run || (st.eff >= 0 && st.eff < cfg_.livelock_eff));
+      // progress per pass, not efficiency: the 4.4 spin reclaims 0-1 pages per
+      // pass (its eff can look like 10 %), while the futile-reclaim runs measured
+      // on 6.12 had eff ~1 % at 85 % CPU but hundreds of pages per pass
+      const bool no_progress = st.progress_known && st.steal_per_run < cfg_.livelock_steal_per_run;
       const bool spinning =
           st.cpu >= 0 ? st.cpu >= cfg_.livelock_cpu : st.runs_per_s >= cfg_.livelock_runs_per_s;
       const bool tiny_spin = tz && st.quick >= 0.5 && st.slab_per_lru >= 10 &&

@@ -35,7 +35,6 @@ struct DetectorConfig {
   double livelock_awake_s = 20;     // kswapd continuously awake at least this long
   double livelock_cpu = 0.70;       // kswapd CPU share over the window
   double livelock_steal_per_run = 4;  // pages reclaimed per balance_pgdat() pass, below = no progress
-  double livelock_eff = 0.02;       // or reclaimed/scanned below this
   double livelock_runs_per_s = 10;  // passes per second: stands in for CPU when CPU time is unknown,
                                     // and (with a tiny zone) escalates without CPU
 
