@@ -52,7 +52,7 @@ size_t resync(std::string_view data, size_t from) {
 
 }  // namespace
 
-RecordingReader::RecordingReader(const std::string& path, Warn warn) : warn_(std::move(warn)) {
+RecordingReader::RecordingReader(const std::string& path, Warn on_warning) : warn_(std::move(on_warning)) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw RecordingReadError(path + ": no such file or directory");
   const bool single = !fs::is_directory(path, ec);

@@ -37,7 +37,7 @@ class RecordingReader {
 
   // Opens and validates every segment header. Throws RecordingReadError for
   // no recording, a newer incompatible version, or no readable segment.
-  explicit RecordingReader(const std::string& path, Warn warn = {});
+  explicit RecordingReader(const std::string& path, Warn on_warning = {});
 
   const rec::Header& header() const { return headers_.front(); }  // oldest segment kept
   const std::vector<rec::Header>& headers() const { return headers_; }

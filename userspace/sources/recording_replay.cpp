@@ -27,7 +27,8 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& w) {
     }
     if (past_end || (w.from && ts < *w.from) || (w.to && ts > *w.to)) return;
     if (!an) {
-      start = w.from ? std::max(*w.from, ts) : ts;
+      // --from inside the recording starts the window there; before it, at its first record
+      start = w.from ? std::max(*w.from, r.first_ts) : ts;
       an = std::make_unique<Analyzer>(reader.source(), start);
     }
     last_in = std::max(last_in, ts);
