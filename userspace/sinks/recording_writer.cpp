@@ -220,7 +220,7 @@ void RecordingWriter::write(const Event& e) {
   rec::append_event(buf_, e);
   ++buf_count_;
   ++stats_.events;
-  if (buf_.size() >= raw_cap_) flush();
+  if (buf_.size() >= raw_cap_) write_block();  // synced at the next interval flush
 }
 
 void RecordingWriter::maybe_flush(TimeNs now) {
@@ -231,17 +231,23 @@ void RecordingWriter::maybe_flush(TimeNs now) {
 }
 
 void RecordingWriter::flush() {
+  write_block();
+  if (opts_.sync && fd_ >= 0 && unsynced_ && ::fdatasync(fd_) != 0) {
+    const int err = errno;
+    failed_ = true;
+    throw RecordingError("cannot sync " + opts_.dir + ": " + errno_text(err), is_disk_full(err));
+  }
+  unsynced_ = false;
+}
+
+void RecordingWriter::write_block() {
   if (failed_) throw RecordingError("recording stopped after an earlier write error");
   if (buf_.empty()) return;
   const std::string blk = rec::encode_block(buf_, buf_count_, buf_first_, buf_last_, opts_.zstd_level);
   if (fd_ < 0 || (cur_blocks_ > 0 && cur_.size + blk.size() > seg_cap_)) open_segment();
   evict_for(blk.size());
   write_all(blk, cur_.size);
-  if (opts_.sync && ::fdatasync(fd_) != 0) {
-    const int err = errno;
-    failed_ = true;
-    throw RecordingError("cannot sync " + opts_.dir + ": " + errno_text(err), is_disk_full(err));
-  }
+  unsynced_ = true;
   cur_.size += blk.size();
   ++cur_blocks_;
   ++stats_.blocks;

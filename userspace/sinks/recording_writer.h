@@ -55,9 +55,11 @@ class RecordingWriter {
   // The window start (written as the first record).
   void start(TimeNs ts);
   void write(const Event& e);
-  // Flushes when the flush interval has passed since the last flush (or the
-  // buffer is large). Throws RecordingError (disk_full set on ENOSPC/EDQUOT).
+  // Flushes when the flush interval has passed since the last flush. A large
+  // buffer is written as a block earlier, without waiting for the interval.
+  // Throws RecordingError (disk_full set on ENOSPC/EDQUOT).
   void maybe_flush(TimeNs now);
+  // Buffered records -> one block, then fdatasync (unless opts.sync is off).
   void flush();
   // End record, flush, sync. Safe to call once; the destructor does not flush.
   void finish(TimeNs end_ts, rec::EndReason reason);
@@ -72,6 +74,7 @@ class RecordingWriter {
     uint64_t seq;
     uint64_t size;
   };
+  void write_block();  // buffer -> one block on disk, no sync
   void open_segment();
   void write_all(const std::string& bytes, uint64_t good_size);
   void evict_for(uint64_t incoming);
@@ -89,6 +92,7 @@ class RecordingWriter {
   TimeNs buf_first_ = 0, buf_last_ = 0;
   TimeNs last_flush_ = 0;
   bool failed_ = false;
+  bool unsynced_ = false;  // blocks written since the last fdatasync
   WriterStats stats_;
 };
 
