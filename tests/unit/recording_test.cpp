@@ -361,6 +361,19 @@ TEST(Recording, WindowSelectsEvents) {
     }
   EXPECT_EQ(render_text(got.summary), render_text(direct.summary(last)));
   EXPECT_NEAR(got.summary.duration_s, 3.0, 1e-6);
+
+  // off the sample times: snapped to the nearest sample sets (2 s and 5 s)
+  w.from = kStart + 2 * kSec + kSec / 5;
+  w.to = kStart + 4 * kSec + kSec * 4 / 5;
+  RecordingReader r2(t.sub("rec"));
+  const ReplayResult wide = replay_summary(r2, w);
+  Analyzer want(test_source(), kStart + 2 * kSec);
+  for (const auto& e : ev) {
+    if (e.ts >= kStart + 2 * kSec && e.ts <= kStart + 5 * kSec)
+      want.on_event(e);
+  }
+  EXPECT_EQ(render_text(wide.summary), render_text(want.summary(kStart + 5 * kSec)));
+  EXPECT_NEAR(wide.summary.duration_s, 3.0, 1e-6);
 }
 
 TEST(Recording, TimeSpecs) {

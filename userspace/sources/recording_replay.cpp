@@ -10,11 +10,81 @@
 
 namespace kst {
 
-ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& w) {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// Periodic samples of cumulative state (vs. ring-buffer events). Exhaustive:
+// a new Event alternative must say which it is.
+bool is_sample(const EventData& d) {
+  return std::visit(Overloaded{
+                        [](const KswapdWake&) { return false; },
+                        [](const KswapdSleep&) { return false; },
+                        [](const WakeupKswapd&) { return false; },
+                        [](const DirectReclaim&) { return false; },
+                        [](const ReclaimCounters&) { return true; },
+                        [](const AllocCounters&) { return true; },
+                        [](const ProbeCounters&) { return true; },
+                        [](const VmstatSample&) { return true; },
+                        [](const ZoneSample&) { return true; },
+                        [](const KswapdCpuSample&) { return true; },
+                    },
+                    d);
+}
+
+}  // namespace
+
+// The sample-set time nearest to t.
+TimeNs nearest(const std::vector<TimeNs>& v, TimeNs t) {
+  auto it = std::lower_bound(v.begin(), v.end(), t);
+  if (it == v.end()) return v.back();
+  if (it == v.begin()) return *it;
+  return *it - t < t - *(it - 1) ? *it : *(it - 1);
+}
+
+ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window) {
+  ReplayWindow w = window;
+  if (w.from || w.to) {
+    // snap the edges to the nearest sample sets: counters are only known there
+    std::vector<TimeNs> sample_ts;
+    reader.read([&](const RecordItem& it) {
+      if (it.kind == RecordItem::Kind::Event && is_sample(it.event.data) &&
+          (sample_ts.empty() || sample_ts.back() != it.event.ts))
+        sample_ts.push_back(it.event.ts);
+    });
+    std::sort(sample_ts.begin(), sample_ts.end());
+    if (!sample_ts.empty()) {
+      if (w.from) w.from = nearest(sample_ts, *w.from);
+      if (w.to) w.to = nearest(sample_ts, *w.to);
+      if (w.from && w.to && *w.to < *w.from) w.to = w.from;
+    }
+  }
   ReplayResult r;
   std::unique_ptr<Analyzer> an;
   TimeNs start = 0, last_in = 0;
   bool past_end = false;
+  std::vector<Event> before;  // the latest sample set before `from`
+  TimeNs tail_ts = 0;         // the sample set just after `to`
+  bool from_on_sample = false, to_on_sample = false;
+  auto begin = [&](TimeNs ts, bool sample) {
+    if (an) return;
+    if (w.from && sample && ts == *w.from) from_on_sample = true;
+    if (!before.empty() && !from_on_sample) {
+      start = before.front().ts;  // widened to the samples enclosing the window
+    } else {
+      // --from inside the recording starts the window there; before it, at its first record
+      start = w.from ? std::max(*w.from, r.first_ts) : ts;
+    }
+    an = std::make_unique<Analyzer>(reader.source(), start);
+    if (!from_on_sample)
+      for (const auto& e : before) an->on_event(e);
+    before.clear();
+  };
   reader.read([&](const RecordItem& it) {
     const TimeNs ts = it.event.ts;
     if (!r.have_data) r.first_ts = ts;
@@ -25,12 +95,29 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& w) {
       r.ended = true;
       r.end_reason = it.end_reason;
     }
-    if (past_end || (w.from && ts < *w.from) || (w.to && ts > *w.to)) return;
-    if (!an) {
-      // --from inside the recording starts the window there; before it, at its first record
-      start = w.from ? std::max(*w.from, r.first_ts) : ts;
-      an = std::make_unique<Analyzer>(reader.source(), start);
+    if (past_end) return;
+    const bool sample = it.kind == RecordItem::Kind::Event && is_sample(it.event.data);
+    if (w.from && ts < *w.from) {
+      if (sample) {
+        if (!before.empty() && before.front().ts != ts) before.clear();
+        before.push_back(it.event);
+      }
+      return;
     }
+    if (w.to && ts > *w.to) {
+      // counters are cumulative: close the window with the next sample set
+      if (to_on_sample || !an) return;
+      if (sample && (!tail_ts || ts == tail_ts)) {
+        tail_ts = ts;
+        an->on_event(it.event);
+        last_in = ts;
+      } else if (tail_ts) {
+        past_end = true;
+      }
+      return;
+    }
+    begin(ts, sample);
+    if (w.to && sample && ts == *w.to) to_on_sample = true;
     last_in = std::max(last_in, ts);
     if (it.kind == RecordItem::Kind::Event) an->on_event(it.event);
     if (it.kind == RecordItem::Kind::End) past_end = true;

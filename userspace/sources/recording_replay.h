@@ -21,10 +21,11 @@ struct ReplayResult {
   TimeNs first_ts = 0, last_ts = 0;  // of everything read, inside or outside the window
 };
 
-// Window start: the later of `from` and the first record (the Start record
-// unless evicted); end: the last record inside the window (the End record
-// when the recording stopped cleanly and `to` is not earlier). Records
-// outside the window are not analysed.
+// Without a window: from the first record (the Start record unless evicted)
+// to the last (the End record after a clean stop) -- exactly the one-shot's
+// window. With --from/--to, each edge moves to the nearest sample set (the
+// counters the summary reports are deltas between samples), and a window
+// edge then falling between sample sets is widened to the enclosing ones.
 ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& w);
 
 // A --from/--to argument as CLOCK_MONOTONIC of the recorded host:
