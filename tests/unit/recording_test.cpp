@@ -38,6 +38,7 @@ SourceInfo test_source() {
   s.backend = "bpf";
   s.attach = {{"vmscan:mm_vmscan_kswapd_wake", "tp_btf"}, {"kmem:mm_page_alloc", "tracepoint"}};
   s.degraded = {"wakeup_kswapd has no zid on this kernel"};
+  s.hotadd_sources = {{"uevent", "netlink"}, {"add_memory", "missing: no BTF"}};
   s.page_size = 4096;
   return s;
 }
@@ -119,6 +120,39 @@ std::vector<Event> synthetic_stream(int seconds, TimeNs start = kStart) {
     out.push_back({d.end_ns, d});
     if (s + 1 < seconds) add(samples(t + kSec, s + 1));
   }
+  // a memory hot-add in the middle: uevents, probe hits, balloon samples
+  const TimeNs h = start + (seconds / 2) * kSec + 600000000;
+  out.push_back({h, BalloonSample{262144, 131072, 0, 0}});
+  HotplugCall call;
+  call.kind = HotplugCall::AddMemory;
+  call.via = "kprobe";
+  call.nid = 0;
+  call.start_pfn = 0x140000;
+  call.nr_pages = 32768;
+  out.push_back({h + 1000, call});
+  MemoryBlockEvent mb;
+  mb.action = "add";
+  mb.block = 40;
+  mb.block_size = 128 << 20;
+  mb.phys_index = "00000028";
+  mb.state = "offline";
+  mb.valid_zones = "Normal Movable";
+  mb.seqnum = 4711;
+  out.push_back({h + 2000, mb});
+  mb.action = "online";
+  mb.state = "online";
+  out.push_back({h + 3000, mb});
+  HotplugCall wm;
+  wm.kind = HotplugCall::ZoneWmarks;
+  wm.via = "tp_btf";
+  wm.nid = 0;
+  wm.zid = 2;
+  wm.zone = "Normal";
+  wm.min = wm.low = wm.high = 0;
+  wm.managed = 9;
+  wm.present = 32768;
+  out.push_back({h + 4000, wm});
+  out.push_back({h + 5000, BalloonSample{262144, 262144, 0, 0}});
   out.push_back({start + seconds * kSec - 50000000, KswapdWake{1, 2, 2}});  // open at the end
   add(samples(start + seconds * kSec, seconds));
   return out;
@@ -320,6 +354,7 @@ TEST(Recording, ReplayGivesTheOneShotSummary) {
   EXPECT_EQ(to_json(got.summary).dump(2), to_json(want).dump(2));
   EXPECT_GT(want.direct.count + want.direct.memcg_count, 0u);
   EXPECT_GT(want.lost_events, 0u);  // drops are carried through
+  EXPECT_FALSE(want.hotadd.empty());  // and so are hot-add episodes
 }
 
 TEST(Recording, ReportCommandPrintsTheOneShotSummary) {
@@ -666,4 +701,8 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
   EXPECT_EQ(reclaim, 3);
   EXPECT_EQ(free_ctr, 4 * 4);
   EXPECT_EQ(alloc_ctr, 3);
+  int hot = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "i" && e["pid"] == 4) ++hot;
+  EXPECT_EQ(hot, 4);  // add_memory, 2 uevents, zone watermarks
 }

@@ -117,6 +117,9 @@ KST_TAG(ProbeCounters, 0x0102)
 KST_TAG(VmstatSample, 0x0103)
 KST_TAG(ZoneSample, 0x0104)
 KST_TAG(KswapdCpuSample, 0x0105)
+KST_TAG(MemoryBlockEvent, 0x0200)
+KST_TAG(BalloonSample, 0x0201)
+KST_TAG(HotplugCall, 0x0202)
 #undef KST_TAG
 
 // Guard against silently dropping a field: when an event struct changes,
@@ -131,6 +134,10 @@ static_assert(sizeof(ProbeCounters) == 16, "update the ProbeCounters codec");
 static_assert(sizeof(ZoneInfo) == 224, "update the ZoneInfo codec");
 static_assert(sizeof(ZoneSample) == 32, "update the ZoneSample codec");
 static_assert(sizeof(KswapdCpuSample::Thread) == 16, "update the KswapdCpuSample codec");
+static_assert(sizeof(MemoryBlockEvent) == 152, "update the MemoryBlockEvent codec");
+static_assert(sizeof(BalloonSample) == 32, "update the BalloonSample codec");
+static_assert(sizeof(HotplugCall) == 176, "update the HotplugCall codec");
+static_assert(sizeof(SourceInfo) == 192, "SourceInfo changed: update encode_header/decode_header");
 #endif
 
 // ---- bodies --------------------------------------------------------------
@@ -221,8 +228,81 @@ void put(Enc& e, const KswapdCpuSample& x) {
   }
 }
 
+void put(Enc& e, const MemoryBlockEvent& x) {
+  e.str(x.action);
+  e.num(x.block);
+  e.num(x.block_size);
+  e.str(x.phys_index);
+  e.str(x.state);
+  e.str(x.valid_zones);
+  e.num(x.seqnum);
+}
+void put(Enc& e, const BalloonSample& x) {
+  e.num(x.target_kb);
+  e.num(x.current_kb);
+  e.num(x.low_kb);
+  e.num(x.high_kb);
+}
+void put(Enc& e, const HotplugCall& x) {
+  e.num(static_cast<uint8_t>(x.kind));
+  e.str(x.via);
+  e.num(x.nid);
+  e.num(x.zid);
+  e.str(x.zone);
+  e.str(x.upper_zone);
+  e.num(x.start_pfn);
+  e.num(x.nr_pages);
+  e.num(x.min);
+  e.num(x.low);
+  e.num(x.high);
+  e.num(x.managed);
+  e.num(x.present);
+  e.num(x.lowmem_reserve);
+}
+
 template <typename T>
 T get(Dec& d);
+
+template <>
+MemoryBlockEvent get(Dec& d) {
+  MemoryBlockEvent x;
+  x.action = d.str();
+  x.block = d.num<uint64_t>();
+  x.block_size = d.num<uint64_t>();
+  x.phys_index = d.str();
+  x.state = d.str();
+  x.valid_zones = d.str();
+  x.seqnum = d.num<uint64_t>();
+  return x;
+}
+template <>
+BalloonSample get(Dec& d) {
+  BalloonSample x;
+  x.target_kb = d.num<int64_t>();
+  x.current_kb = d.num<int64_t>();
+  x.low_kb = d.num<int64_t>();
+  x.high_kb = d.num<int64_t>();
+  return x;
+}
+template <>
+HotplugCall get(Dec& d) {
+  HotplugCall x;
+  x.kind = static_cast<HotplugCall::Kind>(d.num<uint8_t>());
+  x.via = d.str();
+  x.nid = d.num<int32_t>();
+  x.zid = d.num<int32_t>();
+  x.zone = d.str();
+  x.upper_zone = d.str();
+  x.start_pfn = d.num<uint64_t>();
+  x.nr_pages = d.num<uint64_t>();
+  x.min = d.num<uint64_t>();
+  x.low = d.num<uint64_t>();
+  x.high = d.num<uint64_t>();
+  x.managed = d.num<int64_t>();
+  x.present = d.num<int64_t>();
+  x.lowmem_reserve = d.num<int64_t>();
+  return x;
+}
 
 template <>
 KswapdWake get(Dec& d) {
@@ -418,7 +498,7 @@ std::string encode_header(const Header& h) {
                   {"max_size", h.max_size}};
   j["source"] = {{"kernel_release", h.source.kernel_release}, {"backend", h.source.backend},
                  {"attach", h.source.attach},                 {"degraded", h.source.degraded},
-                 {"page_size", h.source.page_size}};
+                 {"hotadd_sources", h.source.hotadd_sources}, {"page_size", h.source.page_size}};
   nlohmann::json zones = nlohmann::json::array();
   for (const auto& z : h.zones)
     zones.push_back({{"nid", z.nid},
@@ -490,6 +570,7 @@ Header decode_header(std::string_view p, std::string_view body) {
     h.source.backend = s.value("backend", "");
     h.source.attach = s.value("attach", std::map<std::string, std::string>{});
     h.source.degraded = s.value("degraded", std::vector<std::string>{});
+    h.source.hotadd_sources = s.value("hotadd_sources", std::map<std::string, std::string>{});
     h.source.page_size = s.value("page_size", 4096u);
     for (const auto& z : j.value("zones", nlohmann::json::array())) {
       ZoneLayout l;

@@ -15,6 +15,18 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 constexpr int kPidKswapd = 1;
 constexpr int kPidReclaim = 2;
 constexpr int kPidCounters = 3;
+constexpr int kPidHotadd = 4;
+
+const char* call_name(HotplugCall::Kind k) {
+  switch (k) {
+    case HotplugCall::AddMemory: return "add_memory";
+    case HotplugCall::OnlinePages: return "online_pages";
+    case HotplugCall::SetupWmarks: return "setup_per_zone_wmarks";
+    case HotplugCall::ZoneWmarks: return "zone watermarks";
+    case HotplugCall::LowmemReserve: return "lowmem_reserve";
+  }
+  return "hotplug call";
+}
 
 std::string hex(uint64_t v) {
   char b[24];
@@ -33,6 +45,7 @@ ChromeTraceBuilder::ChromeTraceBuilder(TimeNs origin) : origin_(origin), last_wa
   proc(kPidKswapd, "kswapd", 1);
   proc(kPidReclaim, "direct reclaim", 2);
   proc(kPidCounters, "memory counters", 0);
+  proc(kPidHotadd, "memory hot-add", 3);
 }
 
 double ChromeTraceBuilder::us(TimeNs ts) const {
@@ -45,6 +58,11 @@ void ChromeTraceBuilder::thread_name(int pid, int64_t tid, const std::string& na
 
 void ChromeTraceBuilder::counter(const std::string& name, TimeNs ts, const nlohmann::json& args) {
   events_.push_back({{"ph", "C"}, {"name", name}, {"pid", kPidCounters}, {"tid", 0}, {"ts", us(ts)}, {"args", args}});
+}
+
+void ChromeTraceBuilder::instant(const std::string& name, TimeNs ts, const nlohmann::json& args) {
+  events_.push_back({{"ph", "i"}, {"s", "p"}, {"name", name}, {"cat", "hotadd"}, {"pid", kPidHotadd}, {"tid", 0},
+                     {"ts", us(ts)}, {"args", args}});
 }
 
 void ChromeTraceBuilder::on_event(const Event& e) {
@@ -132,6 +150,45 @@ void ChromeTraceBuilder::on_event(const Event& e) {
             }
           },
           [&](const KswapdCpuSample&) {},
+          [&](const MemoryBlockEvent& x) {
+            instant("memory" + std::to_string(x.block) + " " + x.action, e.ts,
+                    {{"block", x.block},
+                     {"block_size", x.block_size},
+                     {"phys_index", x.phys_index},
+                     {"state", x.state},
+                     {"valid_zones", x.valid_zones},
+                     {"seqnum", x.seqnum}});
+          },
+          [&](const BalloonSample& x) {
+            nlohmann::json a = nlohmann::json::object();
+            if (x.target_kb >= 0) a["target_kb"] = x.target_kb;
+            if (x.current_kb >= 0) a["current_kb"] = x.current_kb;
+            if (!a.empty()) counter("xen balloon", e.ts, a);
+          },
+          [&](const HotplugCall& x) {
+            nlohmann::json a = {{"via", x.via}, {"nid", x.nid}, {"zid", x.zid}, {"zone", x.zone}};
+            switch (x.kind) {
+              case HotplugCall::AddMemory:
+              case HotplugCall::OnlinePages:
+                a["start_pfn"] = x.start_pfn;
+                a["nr_pages"] = x.nr_pages;
+                break;
+              case HotplugCall::ZoneWmarks:
+                a["min"] = x.min;
+                a["low"] = x.low;
+                a["high"] = x.high;
+                break;
+              case HotplugCall::LowmemReserve:
+                a["upper_zone"] = x.upper_zone;
+                a["lowmem_reserve"] = x.lowmem_reserve;
+                break;
+              case HotplugCall::SetupWmarks:
+                break;
+            }
+            if (x.managed >= 0) a["managed"] = x.managed;
+            if (x.present >= 0) a["present"] = x.present;
+            instant(call_name(x.kind), e.ts, a);
+          },
       },
       e.data);
 }

@@ -4,7 +4,8 @@
 //   direct/memcg reclaim    "X" slices, process "direct reclaim", one thread per task
 //   counters                free pages per zone, page allocations/s, kswapd
 //                           wakeup requests/s per node, lost ring-buffer records
-//   instant events          hot-add and detector verdicts, when recorded
+//   instant events          memory-block uevents and hot-add calls (process
+//                           "memory hot-add"); Xen balloon target/current as counters
 // Pure: events in, JSON out.
 #pragma once
 
@@ -31,6 +32,7 @@ class ChromeTraceBuilder {
   double us(TimeNs ts) const;
   void thread_name(int pid, int64_t tid, const std::string& name);
   void counter(const std::string& name, TimeNs ts, const nlohmann::json& args);
+  void instant(const std::string& name, TimeNs ts, const nlohmann::json& args);
 
   struct Awake {
     TimeNs since = 0;

@@ -33,6 +33,9 @@ bool is_sample(const EventData& d) {
                         [](const VmstatSample&) { return true; },
                         [](const ZoneSample&) { return true; },
                         [](const KswapdCpuSample&) { return true; },
+                        [](const MemoryBlockEvent&) { return false; },
+                        [](const BalloonSample&) { return false; },  // delivered on change, not per sample set
+                        [](const HotplugCall&) { return false; },
                     },
                     d);
 }
