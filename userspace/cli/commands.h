@@ -35,5 +35,8 @@ void register_fix_watermarks(CLI::App& app, Registry& reg);
 void register_explain(CLI::App& app, Registry& reg);
 void register_gfp(CLI::App& app, Registry& reg);
 void register_watch(CLI::App& app, Registry& reg);
+void register_record(CLI::App& app, Registry& reg);
+void register_report(CLI::App& app, Registry& reg);
+void register_export(CLI::App& app, Registry& reg);
 
 }  // namespace kst::cli

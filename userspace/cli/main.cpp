@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   register_explain(app, reg);
   register_gfp(app, reg);
   register_watch(app, reg);
+  register_record(app, reg);
+  register_report(app, reg);
+  register_export(app, reg);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

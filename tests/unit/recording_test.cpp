@@ -1,0 +1,708 @@
+// The recording writer and reader against each other and against damage:
+// round trip, same summary as the one-shot, rotation/eviction, torn tail,
+// bit flips, truncated header, versions, unknown records, SIGKILL mid-write.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/analyzer.h"
+#include "core/recording_format.h"
+#include "sinks/chrome_trace.h"
+#include "sinks/json_report.h"
+#include "sinks/recording_writer.h"
+#include "sinks/text_report.h"
+#include "sources/recording_reader.h"
+#include "sources/recording_replay.h"
+
+namespace fs = std::filesystem;
+using namespace kst;
+
+namespace {
+
+constexpr TimeNs kSec = 1000000000ull;
+constexpr TimeNs kStart = 1000 * kSec;
+
+SourceInfo test_source() {
+  SourceInfo s;
+  s.kernel_release = "6.1.0-test";
+  s.backend = "bpf";
+  s.attach = {{"vmscan:mm_vmscan_kswapd_wake", "tp_btf"}, {"kmem:mm_page_alloc", "tracepoint"}};
+  s.degraded = {"wakeup_kswapd has no zid on this kernel"};
+  s.hotadd_sources = {{"uevent", "netlink"}, {"add_memory", "missing: no BTF"}};
+  s.page_size = 4096;
+  return s;
+}
+
+ZoneInfo zone(int nid, int zid, const char* name, uint64_t free, uint64_t start_pfn, uint64_t spanned) {
+  ZoneInfo z;
+  z.nid = nid;
+  z.zid = zid;
+  z.name = name;
+  z.free = free;
+  z.boost = 3;
+  z.min = 1000 + zid;
+  z.low = 1250 + zid;
+  z.high = 1500 + zid;
+  z.spanned = spanned;
+  z.present = spanned - 7;
+  z.managed = spanned - 100;
+  z.start_pfn = start_pfn;
+  z.has_start_pfn = true;
+  z.protection = {0, 1234, 5678};
+  z.node_unreclaimable = zid == 1;
+  z.stats = {{"nr_free_pages", free}, {"nr_zone_active_file", 4242}, {"nr_mlock", 1}};
+  z.free_blocks = {free / 2, 10, 5, 1, 0, 0, 0, 0, 0, 0, 2};
+  return z;
+}
+
+// One set of samples as LiveSource::sample() produces them, at second i.
+std::vector<Event> samples(TimeNs ts, uint64_t i) {
+  std::vector<Event> v;
+  ZoneSample zs;
+  zs.zones = {zone(0, 0, "DMA", 3840, 1, 4095), zone(0, 1, "DMA32", 700000 - i * 1000, 4096, 1044480),
+              zone(0, 2, "Normal", 50000 - i * 500, 1048576, 4194304), zone(1, 2, "Normal", 90000, 5242880, 4194304)};
+  zs.min_free_kbytes = 67584;
+  v.push_back({ts, zs});
+  AllocCounters ac;
+  for (uint8_t order : {0, 1, 3, 9})
+    ac.cells.push_back({0, 2, order, static_cast<uint8_t>(order % 3), static_cast<uint8_t>(order & 3),
+                        (1000 + order) * (i + 1)});
+  ac.cells.push_back({-1, -1, 0, 0, 0, 5 * i});
+  v.push_back({ts, ac});
+  ReclaimCounters rc;
+  rc.nodes.push_back({0, {10 * i, 3200 * i, 3000 * i}, {i, 320 * i, 100 * i}});
+  rc.nodes.push_back({1, {0, 0, 0}, {0, 0, 0}});
+  v.push_back({ts, rc});
+  v.push_back({ts, ProbeCounters{7 + 2 * i, i}});
+  VmstatSample vm;
+  vm.counters = {{"pgalloc_normal", 100000 + 4000 * i}, {"pgalloc_dma32", 500 + i}, {"allocstall_normal", i},
+                 {"pgscan_kswapd", 3200 * i},          {"pgsteal_kswapd", 3000 * i}, {"nr_free_pages", 123}};
+  v.push_back({ts, vm});
+  KswapdCpuSample cpu;
+  cpu.threads = {{0, 77, 5000000 * i}, {1, 78, 0}};
+  v.push_back({ts, cpu});
+  return v;
+}
+
+// A stream like the one-shot sees: samples every second, episodes between.
+std::vector<Event> synthetic_stream(int seconds, TimeNs start = kStart) {
+  std::vector<Event> out;
+  auto add = [&](std::vector<Event> v) {
+    for (auto& e : v) out.push_back(std::move(e));
+  };
+  add(samples(start + 1000, 0));
+  for (int s = 0; s < seconds; ++s) {
+    const TimeNs t = start + s * kSec;
+    out.push_back({t + 100000000, KswapdWake{0, 2, s % 3}});
+    for (int k = 0; k < 5; ++k)
+      out.push_back({t + 110000000 + k * 1000, WakeupKswapd{0, 2, k % 2, 0x400cc0ull, 4000u + k, "memhog"}});
+    out.push_back({t + 200000000, KswapdWake{0, 2, 0}});  // re-wake
+    out.push_back({t + 400000000, KswapdSleep{0}});
+    DirectReclaim d;
+    d.pid = 4001;
+    d.comm = "memhog";
+    d.order = s % 4;
+    d.gfp = 0x100cca;
+    d.begin_ns = t + 300000000;
+    d.end_ns = t + 300000000 + 1500000 * (s + 1);
+    d.nr_reclaimed = 32 * (s + 1);
+    d.memcg = s % 2;
+    out.push_back({d.end_ns, d});
+    if (s + 1 < seconds) add(samples(t + kSec, s + 1));
+  }
+  // a memory hot-add in the middle: uevents, probe hits, balloon samples
+  const TimeNs h = start + (seconds / 2) * kSec + 600000000;
+  out.push_back({h, BalloonSample{262144, 131072, 0, 0}});
+  HotplugCall call;
+  call.kind = HotplugCall::AddMemory;
+  call.via = "kprobe";
+  call.nid = 0;
+  call.start_pfn = 0x140000;
+  call.nr_pages = 32768;
+  out.push_back({h + 1000, call});
+  MemoryBlockEvent mb;
+  mb.action = "add";
+  mb.block = 40;
+  mb.block_size = 128 << 20;
+  mb.phys_index = "00000028";
+  mb.state = "offline";
+  mb.valid_zones = "Normal Movable";
+  mb.seqnum = 4711;
+  out.push_back({h + 2000, mb});
+  mb.action = "online";
+  mb.state = "online";
+  out.push_back({h + 3000, mb});
+  HotplugCall wm;
+  wm.kind = HotplugCall::ZoneWmarks;
+  wm.via = "tp_btf";
+  wm.nid = 0;
+  wm.zid = 2;
+  wm.zone = "Normal";
+  wm.min = wm.low = wm.high = 0;
+  wm.managed = 9;
+  wm.present = 32768;
+  out.push_back({h + 4000, wm});
+  out.push_back({h + 5000, BalloonSample{262144, 262144, 0, 0}});
+  out.push_back({start + seconds * kSec - 50000000, KswapdWake{1, 2, 2}});  // open at the end
+  add(samples(start + seconds * kSec, seconds));
+  return out;
+}
+
+std::string encode_all(const std::vector<Event>& v) {
+  std::string s;
+  for (const auto& e : v) rec::append_event(s, e);
+  return s;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/kst-rec-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string sub(const std::string& s) const { return (path / s).string(); }
+};
+
+RecordingOptions opts(const std::string& dir) {
+  RecordingOptions o;
+  o.dir = dir;
+  o.sync = false;
+  return o;
+}
+
+RecordingMeta meta() {
+  RecordingMeta m;
+  m.source = test_source();
+  m.zones = std::get<ZoneSample>(samples(0, 0).front().data).zones;
+  return m;
+}
+
+// Writes the stream with a flush at every sample set (one block per second).
+void write_recording(const std::string& dir, const std::vector<Event>& ev, RecordingOptions o = {}) {
+  if (o.dir.empty()) o = opts(dir);
+  RecordingWriter w(o, meta());
+  w.start(kStart);
+  TimeNs last = kStart;
+  for (const auto& e : ev) {
+    w.write(e);
+    if (std::holds_alternative<KswapdCpuSample>(e.data)) w.flush();
+    last = e.ts;
+  }
+  w.finish(last, rec::EndReason::DurationElapsed);
+}
+
+struct ReadBack {
+  std::vector<Event> events;
+  std::vector<std::string> warnings;
+  ReadStats stats;
+  bool start = false, end = false;
+};
+
+ReadBack read_back(const std::string& path) {
+  ReadBack rb;
+  RecordingReader r(path, [&](const std::string& m) { rb.warnings.push_back(m); });
+  r.read([&](const RecordItem& it) {
+    if (it.kind == RecordItem::Kind::Event) rb.events.push_back(it.event);
+    if (it.kind == RecordItem::Kind::Start) rb.start = true;
+    if (it.kind == RecordItem::Kind::End) rb.end = true;
+  });
+  rb.stats = r.stats();
+  return rb;
+}
+
+std::string slurp(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+void spit(const std::string& p, const std::string& s) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << s;
+}
+
+// Offsets of the blocks of one segment file.
+std::vector<size_t> block_offsets(const std::string& file) {
+  const std::string d = slurp(file);
+  const uint32_t len = rec::parse_header_prefix(std::string_view(d).substr(0, rec::kFileHeaderPrefix));
+  std::vector<size_t> out;
+  for (size_t off = rec::kFileHeaderPrefix + len; off + rec::kBlockHeaderSize <= d.size();) {
+    auto b = rec::parse_block_header(std::string_view(d).substr(off, rec::kBlockHeaderSize));
+    if (!b) break;
+    out.push_back(off);
+    off += rec::kBlockHeaderSize + b->comp_len;
+  }
+  return out;
+}
+
+// Every alternative of EventData, default-constructed, by index.
+template <size_t... I>
+std::vector<Event> every_alternative(std::index_sequence<I...>) {
+  return {Event{100 + I, EventData{std::in_place_index<I>}}...};
+}
+
+}  // namespace
+
+TEST(RecordingFormat, EveryEventAlternativeRoundTrips) {
+  auto all = every_alternative(std::make_index_sequence<std::variant_size_v<EventData>>{});
+  std::set<uint16_t> tags;
+  for (const auto& e : all) {
+    std::string bytes;
+    rec::append_event(bytes, e);
+    auto recs = rec::split_records(bytes);
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_FALSE(recs[0].tag & rec::kTagCritical);
+    EXPECT_TRUE(tags.insert(recs[0].tag).second) << "duplicate tag " << recs[0].tag;
+    auto back = rec::decode_event(recs[0]);
+    ASSERT_TRUE(back) << "no decoder for variant index " << e.data.index();
+    EXPECT_EQ(back->data.index(), e.data.index());
+    EXPECT_EQ(back->ts, e.ts);
+  }
+}
+
+TEST(RecordingFormat, PopulatedStreamRoundTripsBitExact) {
+  const auto ev = synthetic_stream(5);
+  const std::string bytes = encode_all(ev);
+  std::vector<Event> back;
+  for (const auto& r : rec::split_records(bytes)) back.push_back(*rec::decode_event(r));
+  EXPECT_EQ(encode_all(back), bytes);
+}
+
+TEST(RecordingFormat, HeaderRoundTrip) {
+  rec::Header h;
+  h.recording_id = "abc";
+  h.segment = 7;
+  h.kernel_release = "6.1.0";
+  h.page_size = 16384;
+  h.realtime_offset_ns = -12345;
+  h.recording_start_ns = 99;
+  h.source = test_source();
+  h.zones = {{0, 2, "Normal", 1048576, 4194304, 4194000, 4000000}};
+  const std::string s = rec::encode_header(h);
+  const auto p = std::string_view(s).substr(0, rec::kFileHeaderPrefix);
+  const rec::Header b = rec::decode_header(p, std::string_view(s).substr(rec::kFileHeaderPrefix));
+  EXPECT_EQ(b.recording_id, "abc");
+  EXPECT_EQ(b.segment, 7u);
+  EXPECT_EQ(b.page_size, 16384u);
+  EXPECT_EQ(b.realtime_offset_ns, -12345);
+  EXPECT_EQ(b.source.attach, h.source.attach);
+  EXPECT_EQ(b.source.degraded, h.source.degraded);
+  ASSERT_EQ(b.zones.size(), 1u);
+  EXPECT_EQ(b.zones[0].start_pfn, 1048576u);
+}
+
+TEST(Recording, RoundTripThroughFiles) {
+  TempDir t;
+  const auto ev = synthetic_stream(10);
+  write_recording(t.sub("rec"), ev);
+  ReadBack rb = read_back(t.sub("rec"));
+  EXPECT_TRUE(rb.warnings.empty());
+  EXPECT_TRUE(rb.start);
+  EXPECT_TRUE(rb.end);
+  EXPECT_EQ(rb.events.size(), ev.size());
+  EXPECT_EQ(encode_all(rb.events), encode_all(ev));
+  EXPECT_EQ(rb.stats.bad_blocks + rb.stats.torn_blocks, 0u);
+}
+
+TEST(Recording, FilesAre0600AndDirectory0700) {
+  TempDir t;
+  write_recording(t.sub("rec"), synthetic_stream(2));
+  struct stat st;
+  ASSERT_EQ(::stat(t.sub("rec").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  int files = 0;
+  for (const auto& de : fs::directory_iterator(t.sub("rec"))) {
+    ASSERT_EQ(::stat(de.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << de.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST(Recording, RefusesDirectoryWithARecording) {
+  TempDir t;
+  write_recording(t.sub("rec"), synthetic_stream(1));
+  EXPECT_THROW(RecordingWriter(opts(t.sub("rec")), meta()), RecordingError);
+}
+
+// The heart of `report`: the same events give the same text and JSON as the
+// one-shot's Analyzer fed directly.
+TEST(Recording, ReplayGivesTheOneShotSummary) {
+  TempDir t;
+  const auto ev = synthetic_stream(8);
+  const TimeNs end = ev.back().ts;
+  Analyzer direct(test_source(), kStart);
+  for (const auto& e : ev) direct.on_event(e);
+  const Summary want = direct.summary(end);
+
+  write_recording(t.sub("rec"), ev);
+  RecordingReader r(t.sub("rec"));
+  const ReplayResult got = replay_summary(r, {});
+  EXPECT_TRUE(got.ended);
+  EXPECT_EQ(render_text(got.summary), render_text(want));
+  EXPECT_EQ(to_json(got.summary).dump(2), to_json(want).dump(2));
+  EXPECT_GT(want.direct.count + want.direct.memcg_count, 0u);
+  EXPECT_GT(want.lost_events, 0u);  // drops are carried through
+  EXPECT_FALSE(want.hotadd.empty());  // and so are hot-add episodes
+}
+
+TEST(Recording, ReportCommandPrintsTheOneShotSummary) {
+  TempDir t;
+  const auto ev = synthetic_stream(4);
+  Analyzer direct(test_source(), kStart);
+  for (const auto& e : ev) direct.on_event(e);
+  const Summary want = direct.summary(ev.back().ts);
+  write_recording(t.sub("rec"), ev);
+  for (bool json : {false, true}) {
+    const std::string cmd =
+        std::string(KST_BINARY) + " report " + t.sub("rec") + (json ? " --json" : "") + " 2>/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+    EXPECT_EQ(pclose(p), 0);
+    EXPECT_EQ(out, json ? to_json(want).dump(2) + "\n" : render_text(want));
+  }
+}
+
+TEST(Recording, WindowSelectsEvents) {
+  TempDir t;
+  const auto ev = synthetic_stream(10);
+  write_recording(t.sub("rec"), ev);
+  RecordingReader r(t.sub("rec"));
+  ReplayWindow w;
+  w.from = kStart + 2 * kSec;
+  w.to = kStart + 5 * kSec;
+  const ReplayResult got = replay_summary(r, w);
+  Analyzer direct(test_source(), *w.from);
+  TimeNs last = 0;
+  for (const auto& e : ev)
+    if (e.ts >= *w.from && e.ts <= *w.to) {
+      direct.on_event(e);
+      last = e.ts;
+    }
+  EXPECT_EQ(render_text(got.summary), render_text(direct.summary(last)));
+  EXPECT_NEAR(got.summary.duration_s, 3.0, 1e-6);
+
+  // off the sample times: snapped to the nearest sample sets (2 s and 5 s)
+  w.from = kStart + 2 * kSec + kSec / 5;
+  w.to = kStart + 4 * kSec + kSec * 4 / 5;
+  RecordingReader r2(t.sub("rec"));
+  const ReplayResult wide = replay_summary(r2, w);
+  Analyzer want(test_source(), kStart + 2 * kSec);
+  for (const auto& e : ev) {
+    if (e.ts >= kStart + 2 * kSec && e.ts <= kStart + 5 * kSec)
+      want.on_event(e);
+  }
+  EXPECT_EQ(render_text(wide.summary), render_text(want.summary(kStart + 5 * kSec)));
+  EXPECT_NEAR(wide.summary.duration_s, 3.0, 1e-6);
+}
+
+TEST(Recording, TimeSpecs) {
+  rec::Header h;
+  h.recording_start_ns = 500 * kSec;
+  h.realtime_offset_ns = static_cast<int64_t>(1714557600) * 1000000000 - 400 * static_cast<int64_t>(kSec);
+  EXPECT_EQ(parse_time_spec(h, "90"), 590 * kSec);
+  EXPECT_EQ(parse_time_spec(h, "+1.5"), 501 * kSec + 500000000);
+  EXPECT_EQ(parse_time_spec(h, "@1714557700"), 500 * kSec);
+  // local wall-clock forms agree with @EPOCH
+  const time_t s = 1714557700;
+  tm lt{};
+  localtime_r(&s, &lt);
+  char buf[64];
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &lt);
+  EXPECT_EQ(parse_time_spec(h, buf), 500 * kSec);
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.250", &lt);
+  EXPECT_EQ(parse_time_spec(h, buf), 500 * kSec + 250000000);
+  strftime(buf, sizeof buf, "%H:%M:%S", &lt);
+  EXPECT_EQ(parse_time_spec(h, buf), 500 * kSec);
+  EXPECT_THROW(parse_time_spec(h, "yesterday"), std::invalid_argument);
+  EXPECT_THROW(parse_time_spec(h, "-5"), std::invalid_argument);
+}
+
+TEST(Recording, RotationKeepsTotalUnderCapAndEvictsOldest) {
+  TempDir t;
+  RecordingOptions o = opts(t.sub("rec"));
+  o.max_size = 128 << 10;
+  o.zstd_level = 1;
+  const auto ev = synthetic_stream(400);
+  {
+    RecordingWriter w(o, meta());
+    w.start(kStart);
+    for (const auto& e : ev) {
+      w.write(e);
+      if (std::holds_alternative<KswapdCpuSample>(e.data)) {
+        w.flush();
+        uint64_t on_disk = 0;
+        for (const auto& de : fs::directory_iterator(t.sub("rec"))) on_disk += fs::file_size(de.path());
+        ASSERT_LE(on_disk, o.max_size);
+        ASSERT_EQ(on_disk, w.total_size());
+      }
+    }
+    w.finish(ev.back().ts, rec::EndReason::Stopped);
+    EXPECT_GT(w.stats().segments_evicted, 0u);
+  }
+  std::vector<std::string> names;
+  for (const auto& de : fs::directory_iterator(t.sub("rec"))) names.push_back(de.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_GE(names.size(), 2u);
+  EXPECT_NE(names.front(), segment_name(1));  // the oldest went first
+  ReadBack rb = read_back(t.sub("rec"));
+  EXPECT_TRUE(rb.warnings.empty());
+  EXPECT_FALSE(rb.start);  // evicted with the first segment
+  EXPECT_TRUE(rb.end);
+  // what is kept is the newest tail of the stream, without gaps
+  ASSERT_FALSE(rb.events.empty());
+  ASSERT_LT(rb.events.size(), ev.size());
+  const std::vector<Event> tail(ev.end() - rb.events.size(), ev.end());
+  EXPECT_EQ(encode_all(rb.events), encode_all(tail));
+  RecordingReader r(t.sub("rec"));
+  EXPECT_GT(r.header().segment, 1u);
+  EXPECT_EQ(r.header().recording_start_ns, kStart);  // still known after eviction
+}
+
+TEST(Recording, TornLastBlockIsSkippedWithAWarning) {
+  TempDir t;
+  const auto ev = synthetic_stream(6);
+  write_recording(t.sub("rec"), ev);
+  const std::string seg = t.sub("rec/" + segment_name(1));
+  const auto blocks = block_offsets(seg);
+  ASSERT_GE(blocks.size(), 3u);
+  const std::string full = slurp(seg);
+  // cut inside the last block's payload, then inside its header
+  for (size_t cut : {full.size() - 5, blocks.back() + 10}) {
+    spit(seg, full.substr(0, cut));
+    ReadBack rb = read_back(t.sub("rec"));
+    ASSERT_EQ(rb.warnings.size(), 1u);
+    EXPECT_NE(rb.warnings[0].find("torn"), std::string::npos) << rb.warnings[0];
+    EXPECT_EQ(rb.stats.torn_blocks, 1u);
+    EXPECT_EQ(rb.stats.blocks, blocks.size() - 1);
+    EXPECT_FALSE(rb.end);
+    // everything before the torn block is intact
+    const std::vector<Event> head(ev.begin(), ev.begin() + rb.events.size());
+    EXPECT_EQ(encode_all(rb.events), encode_all(head));
+    EXPECT_GT(rb.events.size(), ev.size() / 2);
+  }
+}
+
+TEST(Recording, BitFlipsAreDetectedAndOnlyTheirBlockIsLost) {
+  TempDir t;
+  const auto ev = synthetic_stream(6);
+  write_recording(t.sub("rec"), ev);
+  const std::string seg = t.sub("rec/" + segment_name(1));
+  const auto blocks = block_offsets(seg);
+  ASSERT_GE(blocks.size(), 4u);
+  const std::string full = slurp(seg);
+  const ReadBack clean = read_back(t.sub("rec"));
+  // payload byte, length field, ts field, crc field of the second block
+  for (size_t at : {blocks[1] + rec::kBlockHeaderSize + 7, blocks[1] + 8, blocks[1] + 21, blocks[1] + 37}) {
+    std::string bad = full;
+    bad[at] ^= 0x10;
+    spit(seg, bad);
+    ReadBack rb = read_back(t.sub("rec"));
+    ASSERT_EQ(rb.warnings.size(), 1u) << "flip at " << at;
+    EXPECT_NE(rb.warnings[0].find("damaged block"), std::string::npos) << rb.warnings[0];
+    EXPECT_EQ(rb.stats.bad_blocks, 1u);
+    EXPECT_EQ(rb.stats.blocks, blocks.size() - 1);
+    EXPECT_TRUE(rb.end);  // reading continued after the damage
+    EXPECT_LT(rb.events.size(), clean.events.size());
+  }
+  // a flip in the header is fatal for a lone segment file, with a clear message
+  std::string bad = full;
+  bad[rec::kFileHeaderPrefix + 5] ^= 0x01;
+  spit(seg, bad);
+  try {
+    RecordingReader r(seg);
+    FAIL() << "corrupt header accepted";
+  } catch (const RecordingReadError& e) {
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Recording, TruncatedHeaderIsRejected) {
+  TempDir t;
+  write_recording(t.sub("rec"), synthetic_stream(1));
+  const std::string seg = t.sub("rec/" + segment_name(1));
+  const std::string full = slurp(seg);
+  for (size_t n : {size_t{0}, size_t{7}, size_t{19}, rec::kFileHeaderPrefix + 30}) {
+    spit(seg, full.substr(0, n));
+    try {
+      RecordingReader r(seg);
+      FAIL() << "accepted a " << n << "-byte header";
+    } catch (const RecordingReadError& e) {
+      EXPECT_NE(std::string(e.what()).find("truncated header"), std::string::npos) << e.what();
+    }
+  }
+  // in a directory, a damaged last segment (crash while creating it) is skipped
+  spit(seg, full);
+  spit(t.sub("rec/" + segment_name(2)), full.substr(0, 12));
+  ReadBack rb = read_back(t.sub("rec"));
+  ASSERT_EQ(rb.warnings.size(), 1u);
+  EXPECT_NE(rb.warnings[0].find("truncated header"), std::string::npos);
+  EXPECT_TRUE(rb.end);
+}
+
+TEST(Recording, NewerMajorVersionIsRejectedNewerMinorRead) {
+  TempDir t;
+  write_recording(t.sub("rec"), synthetic_stream(2));
+  const std::string seg = t.sub("rec/" + segment_name(1));
+  std::string full = slurp(seg);
+  full[8] = 2;  // major 2
+  spit(seg, full);
+  try {
+    RecordingReader r(t.sub("rec"));
+    FAIL() << "accepted a newer major version";
+  } catch (const RecordingReadError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("version 2.0 is newer"), std::string::npos) << m;
+    EXPECT_NE(m.find("use a newer kswaptrace"), std::string::npos) << m;
+  }
+  full[8] = 1;
+  full[10] = 9;  // minor 9: compatible by the versioning rules
+  spit(seg, full);
+  ReadBack rb = read_back(t.sub("rec"));
+  EXPECT_TRUE(rb.warnings.empty());
+  EXPECT_TRUE(rb.end);
+}
+
+// A newer writer's records: unknown skippable tags are skipped, appended
+// fields ignored; an unknown critical tag stops the reader.
+TEST(Recording, UnknownRecordsFromANewerMinorVersion) {
+  TempDir t;
+  fs::create_directory(t.sub("rec"));
+  rec::Header h;
+  h.recording_id = "x";
+  h.segment = 1;
+  h.source = test_source();
+  std::string raw;
+  rec::append_meta(raw, rec::kTagStart, kStart);
+  rec::append_meta(raw, 0x0250, kStart + 1, "a hot-add record of the future");
+  std::string ev;
+  rec::append_event(ev, Event{kStart + 2, KswapdWake{1, 2, 3}});
+  ev += "tail";  // a field appended by a newer minor version
+  ev[2] = static_cast<char>(ev[2] + 4);
+  raw += ev;
+  std::string file = rec::encode_header(h) + rec::encode_block(raw, 3, kStart, kStart + 2, 3);
+  spit(t.sub("rec/" + segment_name(1)), file);
+  ReadBack rb = read_back(t.sub("rec"));
+  EXPECT_EQ(rb.stats.unknown_records, 1u);
+  ASSERT_EQ(rb.events.size(), 1u);
+  EXPECT_EQ(std::get<KswapdWake>(rb.events[0].data).order, 3);
+
+  std::string crit;
+  rec::append_meta(crit, 0x8250, kStart + 1, "must understand");
+  spit(t.sub("rec/" + segment_name(1)), rec::encode_header(h) + rec::encode_block(crit, 1, kStart, kStart, 3));
+  RecordingReader r(t.sub("rec"));
+  EXPECT_THROW(r.read([](const RecordItem&) {}), RecordingReadError);
+}
+
+// SIGKILL while writing: everything flushed before the kill reads back, as
+// a gap-free prefix, losing at most about one flush interval.
+TEST(Recording, SigkillMidWriteLosesAtMostTheLastFlushInterval) {
+  TempDir t;
+  const double flush_s = 0.2;
+  int pfd[2];
+  ASSERT_EQ(pipe(pfd), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(pfd[0]);
+    alarm(20);  // never outlive a failed parent
+    RecordingOptions o = opts(t.sub("rec"));
+    o.flush_interval_s = flush_s;
+    o.sync = true;
+    RecordingWriter w(o, meta());
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    const TimeNs t0 = static_cast<TimeNs>(ts.tv_sec) * kSec + ts.tv_nsec;
+    w.start(t0);
+    (void)!write(pfd[1], "go", 2);
+    for (uint64_t i = 0;; ++i) {
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+      const TimeNs now = static_cast<TimeNs>(ts.tv_sec) * kSec + ts.tv_nsec;
+      w.write(Event{now, KswapdWake{0, 2, static_cast<int32_t>(i)}});  // order = sequence number
+      if (i % 100 == 0)
+        for (auto& e : samples(now, i)) w.write(e);
+      w.maybe_flush(now);
+      usleep(200);
+    }
+  }
+  close(pfd[1]);
+  char buf[2];
+  ASSERT_EQ(read(pfd[0], buf, 2), 2);
+  usleep(1500000);
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const TimeNs kill_at = static_cast<TimeNs>(ts.tv_sec) * kSec + ts.tv_nsec;
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  ReadBack rb = read_back(t.sub("rec"));
+  EXPECT_LE(rb.warnings.size(), 1u);  // at most a torn last block
+  EXPECT_TRUE(rb.start);
+  EXPECT_FALSE(rb.end);
+  int32_t expect = 0;
+  TimeNs last = 0;
+  for (const auto& e : rb.events)
+    if (const auto* w = std::get_if<KswapdWake>(&e.data)) {
+      ASSERT_EQ(w->order, expect++) << "gap in the recovered events";
+      last = e.ts;
+    }
+  EXPECT_GT(expect, 100);
+  EXPECT_GE(last + static_cast<TimeNs>((flush_s + 0.3) * 1e9), kill_at)
+      << "lost " << (kill_at - last) / 1e6 << " ms, more than a flush interval";
+}
+
+TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
+  const auto ev = synthetic_stream(3);
+  ChromeTraceBuilder b(kStart);
+  for (const auto& e : ev) b.on_event(e);
+  const nlohmann::json j = b.finish(ev.back().ts);
+  int kswapd = 0, reclaim = 0, free_ctr = 0, alloc_ctr = 0, open = 0;
+  for (const auto& e : j["traceEvents"]) {
+    const std::string ph = e["ph"], name = e["name"];
+    if (ph == "X" && name == "kswapd awake") {
+      ++kswapd;
+      if (e["args"].contains("open")) {
+        ++open;
+        EXPECT_EQ(e["tid"], 1);
+      } else {
+        EXPECT_DOUBLE_EQ(e["dur"].get<double>(), 300000.0);  // wake at +100 ms, sleep at +400 ms
+        EXPECT_EQ(e["args"]["balance_passes"], 2);
+      }
+    }
+    if (ph == "X" && (name == "direct reclaim" || name == "memcg reclaim")) {
+      ++reclaim;
+      EXPECT_EQ(e["tid"], 4001);
+    }
+    if (ph == "C" && name.rfind("free pages node", 0) == 0) ++free_ctr;
+    if (ph == "C" && name == "page allocations (pages/s)") {
+      ++alloc_ctr;
+      EXPECT_GT(e["args"]["pages/s"].get<double>(), 0);
+    }
+  }
+  EXPECT_EQ(kswapd, 4);
+  EXPECT_EQ(open, 1);
+  EXPECT_EQ(reclaim, 3);
+  EXPECT_EQ(free_ctr, 4 * 4);
+  EXPECT_EQ(alloc_ctr, 3);
+  int hot = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "i" && e["pid"] == 4) ++hot;
+  EXPECT_EQ(hot, 4);  // add_memory, 2 uevents, zone watermarks
+}

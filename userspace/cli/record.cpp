@@ -1,0 +1,194 @@
+// `kswaptrace record`: the one-shot's live source, streamed to a recording.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "sinks/recording_writer.h"
+#include "sources/live_source.h"
+
+namespace kst::cli {
+namespace {
+
+struct RecordOptions {
+  std::string out;
+  std::string max_size = "64M";
+  double flush_interval = 1.0;
+  double sample_interval = 1.0;
+  double duration = 0;
+  std::string attach = "auto";
+  std::string btf;
+  bool verbose = false;
+};
+
+// "65536", "256k", "64M", "64MiB", "1G" (binary multiples)
+bool parse_size(const std::string& s, uint64_t& out) {
+  size_t pos = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &pos);
+  } catch (const std::exception&) {
+    return false;
+  }
+  std::string unit = s.substr(pos);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
+  else if (unit.size() == 2 && unit[1] == 'B') unit.resize(1);
+  double mul = 1;
+  if (unit == "K") mul = 1024.0;
+  else if (unit == "M") mul = 1024.0 * 1024;
+  else if (unit == "G") mul = 1024.0 * 1024 * 1024;
+  else if (!unit.empty() && unit != "B") return false;
+  if (!(v > 0) || !std::isfinite(v)) return false;
+  out = static_cast<uint64_t>(v * mul);
+  return true;
+}
+
+AttachMode attach_mode(const std::string& s) {
+  if (s == "tp_btf") return AttachMode::TpBtf;
+  if (s == "tracepoint") return AttachMode::Tracepoint;
+  return AttachMode::Auto;
+}
+
+std::string mib(uint64_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f MiB", b / 1048576.0);
+  return buf;
+}
+
+int run_record(const RecordOptions& o) {
+  RecordingOptions ro;
+  ro.dir = o.out;
+  if (!parse_size(o.max_size, ro.max_size))
+    return fail("--max-size: cannot parse '" + o.max_size + "' (e.g. 64M, 512k, 1G)", kExitUsage);
+  ro.flush_interval_s = o.flush_interval;
+  ro.sample_interval_s = o.sample_interval;
+
+  install_stop_signals();
+  FeatureProbe probe(o.btf);
+  TracerOptions topts;
+  topts.mode = attach_mode(o.attach);
+  topts.verbose = o.verbose;
+  std::unique_ptr<LiveSource> src;
+  try {
+    src = std::make_unique<LiveSource>(topts, probe);
+  } catch (const TraceError& e) {
+    return fail(e.what());
+  }
+
+  const TimeNs start = monotonic_now();
+  std::vector<Event> samples = src->sample();
+  RecordingMeta meta;
+  meta.source = src->info();
+  for (const auto& e : samples)
+    if (const auto* zs = std::get_if<ZoneSample>(&e.data)) meta.zones = zs->zones;
+  std::unique_ptr<RecordingWriter> w;
+  std::optional<ProbeCounters> first_probe, last_probe;
+  auto note = [&](const Event& e) {
+    if (const auto* p = std::get_if<ProbeCounters>(&e.data)) {
+      if (!first_probe) first_probe = *p;
+      last_probe = *p;
+    }
+  };
+  auto summary = [&]() {
+    const WriterStats& st = w->stats();
+    const uint64_t lost = last_probe ? last_probe->ringbuf_drops - first_probe->ringbuf_drops : 0;
+    std::cerr << "kswaptrace: recorded " << st.events << " events in " << st.blocks << " blocks ("
+              << mib(st.raw_bytes) << " raw, " << mib(st.disk_bytes) << " written), " << w->total_size()
+              << " bytes in " << (st.segments_created - st.segments_evicted) << " segment(s) of " << o.out
+              << " (" << st.segments_evicted << " evicted); lost ring-buffer records: " << lost << "\n";
+  };
+
+  rec::EndReason reason = rec::EndReason::Stopped;
+  try {
+    w = std::make_unique<RecordingWriter>(ro, meta);
+    w->start(start);
+    for (auto& e : samples) {
+      note(e);
+      w->write(e);
+    }
+    std::cerr << "Recording to " << o.out << " (max " << mib(ro.max_size) << ", flush every "
+              << ro.flush_interval_s << " s, samples every " << ro.sample_interval_s << " s)";
+    if (o.duration > 0) std::cerr << " for " << o.duration << " s";
+    std::cerr << "... Hit Ctrl-C to end.\n";
+
+    const EventSink sink = [&](Event&& e) { w->write(e); };
+    const TimeNs step = static_cast<TimeNs>(o.sample_interval * 1e9);
+    const TimeNs deadline = o.duration > 0 ? start + static_cast<TimeNs>(o.duration * 1e9) : 0;
+    TimeNs next_sample = start + step;
+    while (!g_stop.load()) {
+      TimeNs now = monotonic_now();
+      TimeNs wake = next_sample;
+      if (deadline) wake = std::min(wake, deadline);
+      const int timeout_ms = wake > now ? static_cast<int>(std::min<TimeNs>((wake - now) / 1000000 + 1, 100)) : 0;
+      src->poll(timeout_ms, sink);
+      now = monotonic_now();
+      if (deadline && now >= deadline) {
+        reason = rec::EndReason::DurationElapsed;
+        break;
+      }
+      if (now >= next_sample) {
+        src->drain(sink);
+        for (auto& e : src->sample()) {
+          note(e);
+          w->write(e);
+        }
+        next_sample += step;
+        if (next_sample <= now) next_sample = now + step;  // fell behind: do not burst
+      }
+      w->maybe_flush(now);
+    }
+    // stopped: everything traced so far reaches the disk
+    src->drain(sink);
+    samples = src->sample();
+    for (auto& e : samples) {
+      note(e);
+      w->write(e);
+    }
+    w->finish(samples.empty() ? monotonic_now() : samples.front().ts, reason);
+  } catch (const TraceError& e) {
+    if (w) {
+      try {
+        w->finish(monotonic_now(), rec::EndReason::Error);
+      } catch (const RecordingError&) {
+      }
+    }
+    return fail(e.what());
+  } catch (const RecordingError& e) {
+    if (!w) return fail(e.what());
+    summary();
+    if (e.disk_full)
+      return fail(std::string(e.what()) + ": recording stopped; the " + std::to_string(w->total_size()) +
+                  " bytes already in " + o.out + " are kept and readable");
+    return fail(std::string(e.what()) + ": recording stopped; what was written is kept");
+  }
+  summary();
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_record(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<RecordOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "record", "record kswapd, reclaim events and periodic samples to a size-capped directory of segments");
+  sub->add_option("-o,--output", o->out, "recording directory (created 0700; must not hold a recording)")
+      ->required();
+  sub->add_option("--max-size", o->max_size, "total size cap; oldest segments are evicted (default 64M)");
+  sub->add_option("--flush-interval", o->flush_interval, "seconds between flushes to disk (default 1)")
+      ->check(CLI::Range(0.01, 60.0));
+  sub->add_option("--sample-interval", o->sample_interval,
+                  "seconds between samples of /proc and in-kernel aggregates (default 1)")
+      ->check(CLI::Range(0.01, 3600.0));
+  sub->add_option("-d,--duration", o->duration, "stop after SECONDS (default: until Ctrl-C/SIGTERM)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--attach", o->attach, "attach mode for the tracepoints")
+      ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}));
+  sub->add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
+      ->check(CLI::ExistingFile);
+  sub->add_flag("-v,--verbose", o->verbose, "show libbpf's messages");
+  reg.push_back({sub, [o]() { return run_record(*o); }});
+}
+
+}  // namespace kst::cli

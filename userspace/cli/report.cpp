@@ -1,0 +1,79 @@
+// `kswaptrace report`: a recording replayed through the one-shot's analysis
+// and renderers. stdout carries exactly what the one-shot would print; facts
+// about the recording itself and damage warnings go to stderr.
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "sinks/json_report.h"
+#include "sinks/text_report.h"
+#include "sources/recording_replay.h"
+
+namespace kst::cli {
+namespace {
+
+struct ReportOptions {
+  std::string path;
+  std::string from, to;
+  bool json = false;
+};
+
+void warn(const std::string& m) { std::cerr << "kswaptrace: warning: " << m << "\n"; }
+
+int run_report(const ReportOptions& o) {
+  std::unique_ptr<RecordingReader> reader;
+  try {
+    reader = std::make_unique<RecordingReader>(o.path, warn);
+  } catch (const RecordingReadError& e) {
+    return fail(e.what());
+  }
+  const rec::Header& h = reader->header();
+  ReplayWindow w;
+  try {
+    if (!o.from.empty()) w.from = parse_time_spec(h, o.from);
+    if (!o.to.empty()) w.to = parse_time_spec(h, o.to);
+  } catch (const std::invalid_argument& e) {
+    return fail(e.what(), kExitUsage);
+  }
+  if (w.from && w.to && *w.to < *w.from) return fail("--to is before --from", kExitUsage);
+  ReplayResult r;
+  try {
+    r = replay_summary(*reader, w);
+  } catch (const RecordingReadError& e) {
+    return fail(e.what());
+  }
+  const ReadStats& st = reader->stats();
+  std::cerr << "recording " << h.recording_id << " of " << h.hostname << " (" << h.kernel_release << "): "
+            << wall_time(h, r.first_ts) << " .. " << wall_time(h, r.last_ts) << ", " << st.segments
+            << " segment(s), " << st.blocks << " blocks, " << st.events << " events";
+  if (r.ended)
+    std::cerr << "; ended: " << rec::end_reason_name(r.end_reason) << "\n";
+  else
+    std::cerr << "; no end record (still being written, or the writer was killed)\n";
+  if (h.segment > 1) std::cerr << "note: older segments were evicted; the report starts at the oldest kept\n";
+  if (w.from || w.to)
+    std::cerr << "window: " << wall_time(h, r.summary.start) << " .. " << wall_time(h, r.summary.end) << "\n";
+  if (st.unknown_records)
+    std::cerr << "note: skipped " << st.unknown_records << " records of a newer format version\n";
+  if (o.json)
+    std::cout << to_json(r.summary).dump(2) << "\n";
+  else
+    std::cout << render_text(r.summary);
+  std::cout.flush();
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_report(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<ReportOptions>();
+  CLI::App* sub = app.add_subcommand("report", "summarize a recording (or a time window of it) like the one-shot");
+  sub->add_option("path", o->path, "recording directory or segment file")->required();
+  sub->add_option("--from", o->from,
+                  "window start: seconds after the recording start, 'YYYY-MM-DD HH:MM:SS', 'HH:MM[:SS]' or @EPOCH");
+  sub->add_option("--to", o->to, "window end (same forms as --from)");
+  sub->add_flag("-j,--json", o->json, "print the summary as JSON");
+  reg.push_back({sub, [o]() { return run_report(*o); }});
+}
+
+}  // namespace kst::cli
