@@ -24,12 +24,6 @@ struct OneshotOptions {
   std::string btf;
 };
 
-AttachMode attach_mode(const std::string& s) {
-  if (s == "tp_btf") return AttachMode::TpBtf;
-  if (s == "tracepoint") return AttachMode::Tracepoint;
-  return AttachMode::Auto;
-}
-
 void print(const Summary& s, bool json, bool lines) {
   if (json)
     std::cout << (lines ? to_json(s).dump() : to_json(s).dump(2)) << "\n";
@@ -42,7 +36,7 @@ int run_oneshot(const OneshotOptions& o) {
   install_stop_signals();
   FeatureProbe probe(o.btf);
   TracerOptions topts;
-  topts.mode = attach_mode(o.attach);
+  topts.mode = parse_attach_mode(o.attach);
   topts.verbose = o.verbose;
   std::unique_ptr<LiveSource> src;
   try {

@@ -45,12 +45,6 @@ bool parse_size(const std::string& s, uint64_t& out) {
   return true;
 }
 
-AttachMode attach_mode(const std::string& s) {
-  if (s == "tp_btf") return AttachMode::TpBtf;
-  if (s == "tracepoint") return AttachMode::Tracepoint;
-  return AttachMode::Auto;
-}
-
 std::string mib(uint64_t b) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f MiB", b / 1048576.0);
@@ -68,7 +62,7 @@ int run_record(const RecordOptions& o) {
   install_stop_signals();
   FeatureProbe probe(o.btf);
   TracerOptions topts;
-  topts.mode = attach_mode(o.attach);
+  topts.mode = parse_attach_mode(o.attach);
   topts.verbose = o.verbose;
   std::unique_ptr<LiveSource> src;
   try {

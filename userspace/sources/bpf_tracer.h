@@ -21,6 +21,13 @@ struct TraceError : std::runtime_error {
 
 enum class AttachMode { Auto, TpBtf, Tracepoint };
 
+// The --attach option's value ("auto", "tp_btf", "tracepoint"; CLI11 checks the set).
+inline AttachMode parse_attach_mode(const std::string& s) {
+  if (s == "tp_btf") return AttachMode::TpBtf;
+  if (s == "tracepoint") return AttachMode::Tracepoint;
+  return AttachMode::Auto;
+}
+
 struct TracerOptions {
   AttachMode mode = AttachMode::Auto;
   uint32_t ringbuf_bytes = 4u << 20;
