@@ -20,7 +20,7 @@ cleanup() { rmdir "$grp" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 echo 64M > "$grp/$limit" || die "cannot set $limit"
 file=$TMP/big
-( sleep 1; sh -c "echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$file bs=1M count=256 conv=fsync status=none"; rm -f "$file" ) &
+when_tracing "$TMP/err" sh -c "sh -c 'echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$file bs=1M count=256 conv=fsync status=none'; rm -f $file"
 "$KST" -d 6 --json > "$TMP/out.json" 2> "$TMP/err" || { cat "$TMP/err"; die "kswaptrace failed"; }
 wait
 memcg=$(json "$TMP/out.json" "j['memcg_reclaim']['count']")

@@ -8,7 +8,7 @@
 need_root
 ensure_tracefs
 before=$(vmstat_sum pgalloc_)
-( sleep 1; dd if=/dev/zero of=/dev/shm/kst-rt-$$ bs=1M count=300 status=none; rm -f /dev/shm/kst-rt-$$ ) &
+when_tracing "$TMP/err" sh -c "dd if=/dev/zero of=/dev/shm/kst-rt-$$ bs=1M count=300 status=none; rm -f /dev/shm/kst-rt-$$"
 "$KST" -d 4 --json > "$TMP/out.json" 2> "$TMP/err" || { cat "$TMP/err"; die "kswaptrace exited $?"; }
 wait
 after=$(vmstat_sum pgalloc_)

@@ -21,7 +21,7 @@ fi
 cleanup() { [ -n "$grp" ] && rmdir "$grp" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 if [ -n "$grp" ]; then
-	( sleep 1; sh -c "echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$TMP/big bs=1M count=256 conv=fsync status=none"; rm -f "$TMP/big" ) &
+	when_tracing "$TMP/e" sh -c "sh -c 'echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$TMP/big bs=1M count=256 conv=fsync status=none'; rm -f $TMP/big"
 else
 	echo "note: no memory cgroup; watching an idle machine"
 fi

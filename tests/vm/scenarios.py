@@ -367,6 +367,52 @@ def check_balloon_hotadd_report(run):
 XEN_BALLOON.checks += [check_balloon_fix, check_balloon_hotadd_report]
 
 
+# Hot-add sources that need BPF (fentry, else kprobe; docs/hotadd.md). Debian's guest kernels have
+# both, so at least one must attach there; each attached one must have seen the DIMM.
+HOTADD_BPF_SOURCES = ("add_memory_resource", "online_pages", "setup_per_zone_wmarks")
+DIMM_PHYS_START = 1 << 32   # QEMU maps hotpluggable memory from 4 GiB up in a guest below 4 GiB
+
+
+def check_dimm_hotadd_report(run):
+    """dimm-hotplug: the hot-add episode itself (block, physical range, zone, present/managed
+    before and after, which sources saw it), beyond the zones[] view check_dimm_zone asserts."""
+    t = run.json("trace.json")
+    if t is None:
+        return
+    zi = parse_zoneinfo(run.text("zoneinfo.after") or "").get((0, "Normal"), {})
+    check_hotadd_report(run, t, "Normal", zi)
+    eps = [h for h in t.get("hotadd") or [] if h.get("kind") == "hot-add" and h.get("zone") == "Normal"]
+    if not eps:
+        return
+    run.check("hotadd[]: exactly one hot-add episode for one pc-dimm", len(eps) == 1,
+              f"{len(eps)} episodes: {[(h.get('range'), h.get('present_delta')) for h in eps]}")
+    ep = eps[0]
+    want_pages = DIMM_BYTES // 4096
+    zrow = next((z for z in ep.get("zones") or [] if z.get("zone") == "Normal"), {})
+    before = zrow.get("before") or {}
+    run.check("hotadd[]: Normal grew from 0 to the DIMM's pages (present_delta, zone before/after)",
+              ep.get("present_delta") == want_pages and before.get("present", 0) == 0
+              and (zrow.get("after") or {}).get("present") == want_pages,
+              f"present_delta {ep.get('present_delta')}, before {before}, after {zrow.get('after')}, "
+              f"want {want_pages}")
+    run.check("hotadd[]: physical range is the DIMM's (from 4 GiB, 128 MiB)",
+              ep.get("phys_start") == DIMM_PHYS_START and ep.get("phys_end") == DIMM_PHYS_START + DIMM_BYTES,
+              f"range {ep.get('range')}, blocks {ep.get('blocks')} x {ep.get('block_size')}")
+    sources = set(ep.get("sources") or [])
+    run.check("hotadd[]: seen by the memory-block uevents and by zoneinfo", {"uevent", "zoneinfo"} <= sources,
+              f"sources {sorted(sources)}")
+    hs = t.get("hotadd_sources") or {}
+    active = [s for s in HOTADD_BPF_SOURCES if (hs.get(s) or {}).get("active")]
+    run.check("hotadd_sources: the BPF hot-add probes attached in the guest (fentry or kprobe)", bool(active),
+              "; ".join(f"{s}={(hs.get(s) or {}).get('mode')}" for s in HOTADD_BPF_SOURCES))
+    missed = [s for s in active if s not in sources]
+    run.check("hotadd[]: every attached BPF hot-add probe saw the DIMM", not missed,
+              f"attached {active}, episode sources {sorted(sources)}, missed {missed}")
+
+
+DIMM_HOTPLUG.checks += [check_dimm_hotadd_report]
+
+
 # ----------------------------------------------------------------------------------------------
 # xen-domu-seed: the seed's exact shape in a real Xen PV domU
 

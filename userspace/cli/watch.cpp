@@ -50,9 +50,7 @@ int run(WatchCliOptions& o) {
   install_stop_signals();
   FeatureProbe probe(o.btf);
   TracerOptions topts;
-  topts.mode = o.attach == "tp_btf"       ? AttachMode::TpBtf
-               : o.attach == "tracepoint" ? AttachMode::Tracepoint
-                                          : AttachMode::Auto;
+  topts.mode = parse_attach_mode(o.attach);
   topts.verbose = o.verbose;
   try {
     LiveWatchSource src(std::make_unique<LiveSource>(topts, probe));
