@@ -443,3 +443,27 @@ TEST(Detector, MeasuredFutileRunOn61IsNotALivelock) {
   spin.seconds(60, s);
   EXPECT_TRUE(spin.ever("LIVELOCK"));
 }
+
+TEST(VerdictChanges, ReportsClearedThenRaisedOncePerNodeAndKind) {
+  auto v = [](int nid, const char* kind) {
+    Verdict x;
+    x.nid = nid;
+    x.kind = kind;
+    return x;
+  };
+  VerdictChanges c;
+  auto ch = c.update({v(0, "TINY-ZONE"), v(1, "LIVELOCK")});
+  ASSERT_EQ(ch.size(), 2u);
+  EXPECT_TRUE(ch[0].raised && ch[1].raised);
+  EXPECT_TRUE(c.update({v(0, "TINY-ZONE"), v(1, "LIVELOCK")}).empty());  // unchanged: nothing
+  ch = c.update({v(0, "TINY-ZONE"), v(0, "LIVELOCK")});  // node 1's cleared, node 0's raised
+  ASSERT_EQ(ch.size(), 2u);
+  EXPECT_FALSE(ch[0].raised);
+  EXPECT_EQ(ch[0].verdict.nid, 1);
+  EXPECT_TRUE(ch[1].raised);
+  EXPECT_EQ(ch[1].verdict.nid, 0);
+  EXPECT_EQ(ch[1].verdict.kind, "LIVELOCK");
+  ch = c.update({});
+  EXPECT_EQ(ch.size(), 2u);
+  for (const auto& x : ch) EXPECT_FALSE(x.raised);
+}

@@ -153,6 +153,16 @@ std::vector<Event> synthetic_stream(int seconds, TimeNs start = kStart) {
   wm.present = 32768;
   out.push_back({h + 4000, wm});
   out.push_back({h + 5000, BalloonSample{262144, 262144, 0, 0}});
+  // the verdict `record` would have written for that zone
+  VerdictChange vc;
+  vc.verdict.kind = "TINY-ZONE";
+  vc.verdict.severity = "warning";
+  vc.verdict.nid = 0;
+  vc.verdict.since = vc.verdict.raised = h + 6000;
+  vc.verdict.message = "Normal: 9 managed of 32768 present pages";
+  vc.verdict.advice = "online the new blocks as movable";
+  vc.verdict.evidence = {{"managed", 9}, {"present", 32768}, {"ratio", 9.0 / 32768}, {"unknown", -1}};
+  out.push_back({h + 6000, vc});
   out.push_back({start + seconds * kSec - 50000000, KswapdWake{1, 2, 2}});  // open at the end
   add(samples(start + seconds * kSec, seconds));
   return out;
@@ -560,7 +570,8 @@ TEST(Recording, NewerMajorVersionIsRejectedNewerMinorRead) {
   write_recording(t.sub("rec"), synthetic_stream(2));
   const std::string seg = t.sub("rec/" + segment_name(1));
   std::string full = slurp(seg);
-  full[8] = 2;  // major 2
+  full[8] = 2;  // major 2, minor 0
+  full[10] = 0;
   spit(seg, full);
   try {
     RecordingReader r(t.sub("rec"));
@@ -705,4 +716,30 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
   for (const auto& e : j["traceEvents"])
     if (e["ph"] == "i" && e["pid"] == 4) ++hot;
   EXPECT_EQ(hot, 4);  // add_memory, 2 uevents, zone watermarks
+  int verdicts = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "i" && e["cat"] == "verdict") {
+      ++verdicts;
+      EXPECT_EQ(e["name"], "TINY-ZONE raised");
+      EXPECT_EQ(e["pid"], 1);  // the kswapd process, node 0's thread
+      EXPECT_EQ(e["tid"], 0);
+      EXPECT_EQ(e["args"]["evidence"]["managed"], 9);
+    }
+  EXPECT_EQ(verdicts, 1);
+}
+
+TEST(Recording, ReportListsTheVerdictChangesRecordedLive) {
+  const auto ev = synthetic_stream(3);
+  Analyzer an(test_source(), kStart);
+  for (const auto& e : ev) an.on_event(e);
+  const Summary s = an.summary(ev.back().ts);
+  ASSERT_EQ(s.recorded_verdicts.size(), 1u);
+  EXPECT_TRUE(s.recorded_verdicts[0].second.raised);
+  const std::string text = render_text(s);
+  EXPECT_NE(text.find("verdict changes recorded live"), std::string::npos) << text;
+  EXPECT_NE(text.find("raised  [warning] TINY-ZONE node 0"), std::string::npos) << text;
+  const nlohmann::json j = to_json(s);
+  ASSERT_EQ(j["recorded_verdicts"].size(), 1u);
+  EXPECT_EQ(j["recorded_verdicts"][0]["change"], "raised");
+  EXPECT_EQ(j["recorded_verdicts"][0]["kind"], "TINY-ZONE");
 }

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/detector.h"
 #include "sinks/recording_writer.h"
 #include "sources/live_source.h"
 
@@ -94,20 +95,34 @@ int run_record(const RecordOptions& o) {
               << " (" << st.segments_evicted << " evicted); lost ring-buffer records: " << lost << "\n";
   };
 
+  // the detector runs over what is recorded (default thresholds, as the
+  // one-shot); its verdict changes are recorded too, as they happened
+  Detector det({}, src->info());
+  VerdictChanges changes;
+  auto record_samples = [&](const std::vector<Event>& batch, TimeNs now) {
+    for (const auto& e : batch) {
+      note(e);
+      det.on_event(e);
+      w->write(e);
+    }
+    const TimeNs t = batch.empty() ? now : batch.front().ts;
+    for (auto& c : changes.update(det.evaluate(t))) w->write(Event{t, std::move(c)});
+  };
+
   rec::EndReason reason = rec::EndReason::Stopped;
   try {
     w = std::make_unique<RecordingWriter>(ro, meta);
     w->start(start);
-    for (auto& e : samples) {
-      note(e);
-      w->write(e);
-    }
+    record_samples(samples, start);
     std::cerr << "Recording to " << o.out << " (max " << mib(ro.max_size) << ", flush every "
               << ro.flush_interval_s << " s, samples every " << ro.sample_interval_s << " s)";
     if (o.duration > 0) std::cerr << " for " << o.duration << " s";
     std::cerr << "... Hit Ctrl-C to end.\n";
 
-    const EventSink sink = [&](Event&& e) { w->write(e); };
+    const EventSink sink = [&](Event&& e) {
+      det.on_event(e);
+      w->write(e);
+    };
     const TimeNs step = static_cast<TimeNs>(o.sample_interval * 1e9);
     const TimeNs deadline = o.duration > 0 ? start + static_cast<TimeNs>(o.duration * 1e9) : 0;
     TimeNs next_sample = start + step;
@@ -124,10 +139,7 @@ int run_record(const RecordOptions& o) {
       }
       if (now >= next_sample) {
         src->drain(sink);
-        for (auto& e : src->sample()) {
-          note(e);
-          w->write(e);
-        }
+        record_samples(src->sample(), now);
         next_sample += step;
         if (next_sample <= now) next_sample = now + step;  // fell behind: do not burst
       }
@@ -136,10 +148,7 @@ int run_record(const RecordOptions& o) {
     // stopped: everything traced so far reaches the disk
     src->drain(sink);
     samples = src->sample();
-    for (auto& e : samples) {
-      note(e);
-      w->write(e);
-    }
+    record_samples(samples, monotonic_now());
     w->finish(samples.empty() ? monotonic_now() : samples.front().ts, reason);
   } catch (const TraceError& e) {
     if (w) {

@@ -8,8 +8,6 @@
 namespace kst::cli {
 namespace {
 
-using Key = std::pair<int32_t, std::string>;
-
 const NodeStatus* status_of(const std::vector<NodeStatus>& all, int32_t nid) {
   for (const auto& s : all)
     if (s.nid == nid) return &s;
@@ -42,7 +40,7 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
   const TimeNs status_step = std::max(ns(o.interval), tick);
   const TimeNs end = o.duration > 0 ? start + ns(o.duration) : 0;
   TimeNs next_tick = start + tick, next_status = start + status_step;
-  std::map<Key, Verdict> shown;
+  VerdictChanges changes;
 
   while (!stop.load()) {
     const TimeNs now = src.now();
@@ -58,25 +56,16 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
     const std::vector<Verdict>& verdicts = det.evaluate(t);
     const std::string label = src.label(t);
 
-    std::map<Key, Verdict> cur;
-    for (const auto& v : verdicts) cur.emplace(Key{v.nid, v.kind}, v);
-    for (const auto& [k, v] : shown)
-      if (!cur.count(k)) {
-        if (o.json)
-          out << verdict_change_json(v, false, t).dump() << "\n";
-        else
-          out << render_verdict_cleared(v, t, label);
-      }
-    for (const auto& [k, v] : cur)
-      if (!shown.count(k)) {
-        if (o.json)
-          out << verdict_change_json(v, true, t).dump() << "\n";
-        else
-          out << render_verdict_raised(v, status_of(det.status(), v.nid),
-                                       det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{}, label)
-              << "\n";
-      }
-    shown = std::move(cur);
+    for (const auto& [raised, v] : changes.update(verdicts)) {
+      if (o.json)
+        out << verdict_change_json(v, raised, t).dump() << "\n";
+      else if (!raised)
+        out << render_verdict_cleared(v, t, label);
+      else
+        out << render_verdict_raised(v, status_of(det.status(), v.nid),
+                                     det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{}, label)
+            << "\n";
+    }
 
     if (now >= next_status) {
       for (const auto& st : det.status()) {

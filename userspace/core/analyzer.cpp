@@ -61,6 +61,7 @@ void Analyzer::on_event(const Event& e) {
                  [&](const MemoryBlockEvent& x) { hotadd_.on(e.ts, x); },
                  [&](const BalloonSample& x) { hotadd_.on(e.ts, x); },
                  [&](const HotplugCall& x) { hotadd_.on(e.ts, x); },
+                 [&](const VerdictChange& x) { recorded_verdicts_.push_back({e.ts, x}); },
              },
              e.data);
 }
@@ -164,6 +165,7 @@ Summary Analyzer::summary(TimeNs end) const {
   hot.advance(s.end);
   s.hotadd = hot.findings();
   s.hotadd_events = hot.events_by_source();
+  s.recorded_verdicts = recorded_verdicts_;
   return s;
 }
 

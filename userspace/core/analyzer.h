@@ -48,6 +48,7 @@ class Analyzer {
   FirstLast<KswapdCpuSample> cpu_;
   std::optional<ZoneSample> last_zones_;
   HotAddTracker hotadd_;
+  std::vector<std::pair<TimeNs, VerdictChange>> recorded_verdicts_;
 };
 
 }  // namespace kst

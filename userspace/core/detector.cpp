@@ -70,6 +70,18 @@ double pct(double x) { return 100.0 * x; }
 
 }  // namespace
 
+std::vector<VerdictChange> VerdictChanges::update(const std::vector<Verdict>& now) {
+  std::map<std::pair<int32_t, std::string>, Verdict> cur;
+  for (const auto& v : now) cur.emplace(std::make_pair(v.nid, v.kind), v);
+  std::vector<VerdictChange> out;
+  for (const auto& [k, v] : shown_)
+    if (!cur.count(k)) out.push_back({false, v});
+  for (const auto& [k, v] : cur)
+    if (!shown_.count(k)) out.push_back({true, v});
+  shown_ = std::move(cur);
+  return out;
+}
+
 std::string verdict_key(const std::string& kind) {
   if (kind == "FUTILE-RECLAIM") return "futile";
   if (kind == "HIGH-ORDER-CHURN") return "churn";

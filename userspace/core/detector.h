@@ -173,6 +173,17 @@ class Detector {
   std::vector<NodeStatus> status_;
 };
 
+// What changed between two evaluations, keyed by (node, kind): the verdicts
+// that went away (cleared, first) and those that appeared (raised). `watch`
+// prints these; `record` writes them as VerdictChange events.
+class VerdictChanges {
+ public:
+  std::vector<VerdictChange> update(const std::vector<Verdict>& now);
+
+ private:
+  std::map<std::pair<int32_t, std::string>, Verdict> shown_;
+};
+
 // "4.4.0-21-generic" -> {4, 4}; {0, 0} when unknown.
 std::pair<int, int> kernel_version(const std::string& release);
 

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/verdict.h"
 #include "core/zones.h"
 
 namespace kst {
@@ -135,10 +136,18 @@ struct HotplugCall {
   int64_t lowmem_reserve = 0;            // LowmemReserve
 };
 
+// A detector verdict raised or cleared, as `record` saw it live (it runs the
+// detector over what it records). Analysis ignores these: a replay recomputes
+// verdicts from the events; they are kept for the report and the timeline.
+struct VerdictChange {
+  bool raised = true;  // false: cleared
+  Verdict verdict;
+};
+
 using EventData = std::variant<KswapdWake, KswapdSleep, WakeupKswapd, DirectReclaim,
                                ReclaimCounters, AllocCounters, ProbeCounters, VmstatSample,
                                ZoneSample, KswapdCpuSample, MemoryBlockEvent, BalloonSample,
-                               HotplugCall>;
+                               HotplugCall, VerdictChange>;
 
 struct Event {
   TimeNs ts = 0;

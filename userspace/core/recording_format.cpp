@@ -3,6 +3,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <bit>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <type_traits>
@@ -120,6 +121,7 @@ KST_TAG(KswapdCpuSample, 0x0105)
 KST_TAG(MemoryBlockEvent, 0x0200)
 KST_TAG(BalloonSample, 0x0201)
 KST_TAG(HotplugCall, 0x0202)
+KST_TAG(VerdictChange, 0x0300)
 #undef KST_TAG
 
 // Guard against silently dropping a field: when an event struct changes,
@@ -137,6 +139,7 @@ static_assert(sizeof(KswapdCpuSample::Thread) == 16, "update the KswapdCpuSample
 static_assert(sizeof(MemoryBlockEvent) == 152, "update the MemoryBlockEvent codec");
 static_assert(sizeof(BalloonSample) == 32, "update the BalloonSample codec");
 static_assert(sizeof(HotplugCall) == 176, "update the HotplugCall codec");
+static_assert(sizeof(Verdict) == 200 && sizeof(VerdictChange) == 208, "update the VerdictChange codec");
 static_assert(sizeof(SourceInfo) == 192, "SourceInfo changed: update encode_header/decode_header");
 #endif
 
@@ -260,8 +263,49 @@ void put(Enc& e, const HotplugCall& x) {
   e.num(x.lowmem_reserve);
 }
 
+void put(Enc& e, const VerdictChange& x) {
+  const Verdict& v = x.verdict;
+  e.boolean(x.raised);
+  e.str(v.kind);
+  e.str(v.severity);
+  e.boolean(v.alert);
+  e.boolean(v.pending);
+  e.num(v.nid);
+  e.num(v.since);
+  e.num(v.raised);
+  e.str(v.message);
+  e.str(v.advice);
+  e.num<uint32_t>(static_cast<uint32_t>(v.evidence.size()));
+  for (const auto& [k, val] : v.evidence) {
+    e.str(k);
+    e.num(std::bit_cast<uint64_t>(val));  // IEEE-754 binary64, little-endian
+  }
+}
+
 template <typename T>
 T get(Dec& d);
+
+template <>
+VerdictChange get(Dec& d) {
+  VerdictChange x;
+  Verdict& v = x.verdict;
+  x.raised = d.boolean();
+  v.kind = d.str();
+  v.severity = d.str();
+  v.alert = d.boolean();
+  v.pending = d.boolean();
+  v.nid = d.num<int32_t>();
+  v.since = d.num<uint64_t>();
+  v.raised = d.num<uint64_t>();
+  v.message = d.str();
+  v.advice = d.str();
+  const uint32_t n = d.count(12);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string k = d.str();
+    v.evidence[std::move(k)] = std::bit_cast<double>(d.num<uint64_t>());
+  }
+  return x;
+}
 
 template <>
 MemoryBlockEvent get(Dec& d) {

@@ -20,7 +20,7 @@ namespace kst::rec {
 // Minor: compatible additions (new header keys, new skippable record tags,
 // fields appended to existing records); any 1.x reader reads any 1.y file.
 constexpr uint16_t kVersionMajor = 1;
-constexpr uint16_t kVersionMinor = 0;
+constexpr uint16_t kVersionMinor = 1;  // 1.1: detector verdict records (0x0300)
 
 constexpr char kFileMagic[8] = {'K', 'S', 'W', 'P', 'R', 'E', 'C', '\n'};
 constexpr size_t kFileHeaderPrefix = 20;  // magic, major, minor, body length, body crc32

@@ -73,6 +73,8 @@ struct Summary {
   std::map<std::string, uint64_t> hotadd_events;  // events seen per hot-add source
   bool have_verdicts = false;     // the detector ran over this window
   std::vector<Verdict> verdicts;  // detector verdicts in force at the end, then pending ones
+  // verdict changes `record` wrote as it ran (replays only; the one-shot has none)
+  std::vector<std::pair<TimeNs, VerdictChange>> recorded_verdicts;
 };
 
 const char* gfp_class_name(uint8_t cls);

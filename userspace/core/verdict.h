@@ -7,9 +7,10 @@
 #include <map>
 #include <string>
 
-#include "core/event.h"
 
 namespace kst {
+
+using TimeNs = uint64_t;  // as in core/event.h, which includes this header
 
 struct Verdict {
   std::string kind;      // "LIVELOCK", "FUTILE-RECLAIM", "HIGH-ORDER-CHURN", "THRASHING",

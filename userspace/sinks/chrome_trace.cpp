@@ -60,9 +60,11 @@ void ChromeTraceBuilder::counter(const std::string& name, TimeNs ts, const nlohm
   events_.push_back({{"ph", "C"}, {"name", name}, {"pid", kPidCounters}, {"tid", 0}, {"ts", us(ts)}, {"args", args}});
 }
 
-void ChromeTraceBuilder::instant(const std::string& name, TimeNs ts, const nlohmann::json& args) {
-  events_.push_back({{"ph", "i"}, {"s", "p"}, {"name", name}, {"cat", "hotadd"}, {"pid", kPidHotadd}, {"tid", 0},
-                     {"ts", us(ts)}, {"args", args}});
+void ChromeTraceBuilder::instant(const std::string& name, TimeNs ts, const nlohmann::json& args, int pid,
+                                 int64_t tid, const char* cat) {
+  const bool hotadd = pid < 0;
+  events_.push_back({{"ph", "i"}, {"s", hotadd ? "p" : "t"}, {"name", name}, {"cat", cat},
+                     {"pid", hotadd ? kPidHotadd : pid}, {"tid", hotadd ? 0 : tid}, {"ts", us(ts)}, {"args", args}});
 }
 
 void ChromeTraceBuilder::on_event(const Event& e) {
@@ -188,6 +190,20 @@ void ChromeTraceBuilder::on_event(const Event& e) {
             if (x.managed >= 0) a["managed"] = x.managed;
             if (x.present >= 0) a["present"] = x.present;
             instant(call_name(x.kind), e.ts, a);
+          },
+          [&](const VerdictChange& x) {
+            // on the node's kswapd track, where the episodes it is about are drawn
+            const Verdict& v = x.verdict;
+            node_thread(v.nid);
+            nlohmann::json ev = nlohmann::json::object();
+            for (const auto& [k, val] : v.evidence) ev[k] = val;
+            instant(v.kind + (x.raised ? " raised" : " cleared"), e.ts,
+                    {{"severity", v.severity},
+                     {"since_us", us(v.since)},
+                     {"message", v.message},
+                     {"advice", v.advice},
+                     {"evidence", ev}},
+                    kPidKswapd, v.nid, "verdict");
           },
       },
       e.data);

@@ -32,7 +32,9 @@ class ChromeTraceBuilder {
   double us(TimeNs ts) const;
   void thread_name(int pid, int64_t tid, const std::string& name);
   void counter(const std::string& name, TimeNs ts, const nlohmann::json& args);
-  void instant(const std::string& name, TimeNs ts, const nlohmann::json& args);
+  // pid -1: the hot-add process, process-wide; otherwise on thread tid of pid
+  void instant(const std::string& name, TimeNs ts, const nlohmann::json& args, int pid = -1, int64_t tid = 0,
+               const char* cat = "hotadd");
 
   struct Awake {
     TimeNs since = 0;

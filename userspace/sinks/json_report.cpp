@@ -252,6 +252,16 @@ json to_json(const Summary& s) {
     for (const auto& v : s.verdicts) vs.push_back(to_json(v, s.end));
     j["verdicts"] = vs;
   }
+  if (!s.recorded_verdicts.empty()) {
+    json rv = json::array();
+    for (const auto& [ts, c] : s.recorded_verdicts) {
+      json v = to_json(c.verdict, ts);
+      v["change"] = c.raised ? "raised" : "cleared";
+      v["t"] = (static_cast<double>(ts) - static_cast<double>(s.start)) / 1e9;
+      rv.push_back(v);
+    }
+    j["recorded_verdicts"] = rv;
+  }
   return j;
 }
 

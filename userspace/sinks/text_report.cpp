@@ -183,6 +183,12 @@ std::string render_text(const Summary& sm) {
     else
       s += "\nverdict\n" + render_verdicts(sm.verdicts, sm.end);
   }
+  if (!sm.recorded_verdicts.empty()) {
+    out(s, "\nverdict changes recorded live\n");
+    for (const auto& [ts, c] : sm.recorded_verdicts)
+      out(s, "  %+9.1f s  %-7s [%s] %s node %d\n", (static_cast<double>(ts) - static_cast<double>(sm.start)) / 1e9,
+          c.raised ? "raised" : "cleared", c.verdict.severity.c_str(), c.verdict.kind.c_str(), c.verdict.nid);
+  }
 
   out(s, "\nkswapd (per node)\n");
   out(s, "  %-4s %7s %7s %8s %9s %6s %10s %10s %10s %6s %6s\n", "node", "wakes", "sleeps", "rewakes",

@@ -36,6 +36,7 @@ bool is_sample(const EventData& d) {
                         [](const MemoryBlockEvent&) { return false; },
                         [](const BalloonSample&) { return false; },  // delivered on change, not per sample set
                         [](const HotplugCall&) { return false; },
+                        [](const VerdictChange&) { return false; },
                     },
                     d);
 }
