@@ -464,6 +464,26 @@ def check_seed_verdict(run):
               or "no verdicts")
 
 
+def check_seed_recording(run):
+    """`record` in the domU: the TINY-ZONE verdict it raised at start-up is in the recording, listed
+    by `report` (recorded_verdicts) and drawn by `export` as an instant on node 0's kswapd track."""
+    rc = (run.text("domu.record.rc") or "").strip()
+    run.check("domU: kswaptrace record exited 0", rc == "0",
+              f"status {rc or 'unknown'}; {(run.text('domu.record.err') or '')[-300:]}")
+    rep, tl = run.json("domu.report.json"), run.json("domu.timeline.json")
+    if rep is None or tl is None:
+        run.check("domU: report and timeline received", False, "report.json or timeline.json missing")
+        return
+    rv = [v for v in rep.get("recorded_verdicts") or [] if v.get("kind") == "TINY-ZONE" and v.get("nid") == 0]
+    run.check("report: the recording holds the TINY-ZONE verdict record raised live on node 0",
+              bool(rv) and rv[0].get("change") == "raised",
+              f"recorded_verdicts {[(v.get('change'), v.get('kind'), v.get('nid')) for v in rep.get('recorded_verdicts') or []]}")
+    inst = [e for e in tl.get("traceEvents", []) if e.get("ph") == "i" and e.get("cat") == "verdict"]
+    run.check("export: a 'TINY-ZONE raised' instant on the kswapd process, node 0's thread",
+              any(e.get("name") == "TINY-ZONE raised" and e.get("pid") == 1 and e.get("tid") == 0 for e in inst),
+              f"verdict instants {[(e.get('name'), e.get('pid'), e.get('tid')) for e in inst]}")
+
+
 def check_seed_fix(run):
     # 9 managed pages get 0 pages of min from min_free_kbytes: the remedy cannot give this zone a
     # reserve (check_fix_applied records it), and must leave DMA32's watermarks in place.
@@ -488,7 +508,7 @@ XEN_DOMU_SEED = Scenario(
     name="xen-domu-seed",
     description="Xen PV domU (memory = maxmem = 1024) grown 9 pages past its RAM by dom0's xl right after "
                 "create: Normal present 32768 / managed 9 / watermarks 0, flagged by kswaptrace in the domU",
-    checks=[check_seed_zone, check_seed_verdict, check_seed_fix],
+    checks=[check_seed_zone, check_seed_verdict, check_seed_recording, check_seed_fix],
     env={"DOMU_SEED_KB": DOMU_SEED_MIB * 1024 + SEED_EXTRA_PAGES * 4},
     domu={"script": "xen-domu-seed.sh", "memory": DOMU_SEED_MIB,
           "cmdline": "memhp_default_state=online"},

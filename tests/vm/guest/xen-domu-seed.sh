@@ -22,6 +22,15 @@ if start_trace "$TRACE_SECONDS" && wait_attached; then
     stop_trace
 fi
 send_trace
+# The same start-up finding through a recording: record runs the detector and
+# writes its verdict changes; report lists them, export draws them.
+kswaptrace record -o /tmp/rec -d 2 2> /tmp/record.err; echo $? > /tmp/record.rc
+kswaptrace report /tmp/rec --json > /tmp/report.json 2>> /tmp/record.err
+kswaptrace export /tmp/rec --format chrome-trace -o /tmp/timeline.json 2>> /tmp/record.err
+send_file record.rc /tmp/record.rc
+send_file record.err /tmp/record.err
+send_file report.json /tmp/report.json
+send_file timeline.json /tmp/timeline.json
 # The remedy on a 9-page zone: what min_free_kbytes implies for 9 pages is 0.
 kswaptrace fix-watermarks --apply --json > /tmp/fix.json 2> /tmp/fix.err || error "fix-watermarks --apply failed: $(cat /tmp/fix.err)"
 cat /proc/zoneinfo > /tmp/zoneinfo.after
