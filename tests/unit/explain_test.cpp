@@ -175,6 +175,9 @@ TEST(Gfp, AllocFlagsByEra) {
   EXPECT_EQ(atomic(kv(2, 6)).describe(), "ALLOC_HIGH|ALLOC_HARDER");
   EXPECT_EQ(atomic(kv(4, 9)).describe(), "ALLOC_HIGH|ALLOC_HARDER");
   EXPECT_EQ(atomic(kv(6, 6)).describe(), "ALLOC_MIN_RESERVE|ALLOC_NON_BLOCK|ALLOC_HIGHATOMIC");
+  // a sleeping __GFP_HIGH request on 6.4+ is named by its era too (report 13)
+  EXPECT_EQ(alloc_flags_for(decode_gfp(0xc0de0, GfpEra::V6_4), kv(6, 19), 0).describe(), "ALLOC_MIN_RESERVE");
+  EXPECT_EQ(alloc_flags_for(decode_gfp(0xce0, GfpEra::V5_1), kv(5, 4), 0).describe(), "ALLOC_HIGH");
   // GFP_NOWAIT on 4.4+ has no __GFP_ATOMIC: no reserves at all
   GfpInfo nowait = decode_gfp(0x2000000, GfpEra::V4_4);
   EXPECT_EQ(alloc_flags_for(nowait, kv(4, 7), 2).describe(), "none");
@@ -323,7 +326,10 @@ INSTANTIATE_TEST_SUITE_P(
         ReportCase{"08_5.8_mips_containerd_order4_fragmentation.txt", {}, Cause::Fragmentation, "Normal", -2000, -1},
         ReportCase{"09_5.4.161_android_atomic_lowfree.txt", {}, Cause::LowFree, "Normal", 381, 680},
         ReportCase{"10_5.19_i386_swapper_order5_qp_lowfree.txt", {}, Cause::LowFree, "Normal", 729, 735},
-        ReportCase{"11_5.7_i386_mkfs_oom_not_reproduced.txt", {}, Cause::NotReproduced, "Normal", -2000, -1}),
+        ReportCase{"11_5.7_i386_mkfs_oom_not_reproduced.txt", {}, Cause::NotReproduced, "Normal", -2000, -1},
+        ReportCase{"12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt", {}, Cause::NotReproduced, "Normal", 9615,
+                   4010},
+        ReportCase{"13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt", {}, Cause::LowFree, "Normal", 5021, 8307}),
     [](const ::testing::TestParamInfo<ReportCase>& i) { return "report_" + std::string(i.param.file).substr(0, 2); });
 
 TEST(Reports, HeaderFields) {
@@ -345,6 +351,30 @@ TEST(Reports, HeaderFields) {
   EXPECT_EQ(q.nodemask, "(null)");
   EXPECT_EQ(q.layout, (std::vector<std::string>{"DMA", "Normal", "HighMem", "Movable"}));
   EXPECT_EQ(q.zones.back().nr_free[10], 497);
+  // 6.x: zone lines without "Node N" (!CONFIG_NUMA), "[ T2438]" caller ids, boost and highatomic in the figures
+  auto k = parse_failure_report(
+      slurp(std::string(KST_TEST_DATA) + "/reports/12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt"));
+  EXPECT_EQ(k.comm, "trinity-c2");
+  EXPECT_EQ(k.order, 1);
+  EXPECT_EQ(k.mode_names, "GFP_KERNEL|__GFP_NORETRY");
+  EXPECT_EQ(k.kernel_release, "6.7.0-rc4-00178-g816d334afa85");
+  ASSERT_EQ(k.zones.size(), 3u);
+  EXPECT_EQ(k.zones[2].name, "Normal");
+  EXPECT_EQ(k.zones[2].boost_kb, 4096);
+  EXPECT_EQ(k.zones[2].reserved_highatomic_kb, 4096);
+  EXPECT_EQ(k.zones[2].nr_free[1], 445);
+  EXPECT_EQ(k.layout, (std::vector<std::string>{"DMA", "DMA32", "Normal", "Movable"}));
+  // "[Fri Apr 17 19:56:16 2026]" (dmesg -T) prefixes; kswapd's own __GFP_NOMEMALLOC allocation
+  auto w = parse_failure_report(
+      slurp(std::string(KST_TEST_DATA) + "/reports/13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt"));
+  EXPECT_EQ(w.comm, "kswapd0");
+  EXPECT_EQ(w.kernel_release, "6.19.11-1-cachyos-deckify");
+  EXPECT_EQ(w.zones[1].lowmem_reserve, (std::vector<int64_t>{0, 0, 94028, 94028, 94028}));
+  Explanation ew = explain_report("13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt");
+  EXPECT_EQ(ew.flags.describe(), "ALLOC_MIN_RESERVE");
+  bool nomemalloc_note = false;
+  for (const auto& n : ew.notes) nomemalloc_note = nomemalloc_note || n.find("__GFP_NOMEMALLOC") != std::string::npos;
+  EXPECT_TRUE(nomemalloc_note);
   auto x = parse_failure_report(slurp(std::string(KST_TEST_DATA) + "/reports/05_4.9.24_coreos_xen_hvm_atomic.txt"));
   EXPECT_TRUE(x.xen_guest);
   Explanation ex = explain_report("05_4.9.24_coreos_xen_hvm_atomic.txt");

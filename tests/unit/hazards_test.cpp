@@ -64,8 +64,11 @@ TEST(Hazards, WatermarksFarBelowExpected) {
   EXPECT_EQ(expect, 2816u * 65536 / (240000 + 65536));
   auto hs = zone_hazards(zs, 11264);
   ASSERT_TRUE(has(hs, "zero-watermark", "Normal"));
-  for (const auto& h : hs)
-    if (h.kind == "zero-watermark") EXPECT_EQ(h.severity, "warning");
+  for (const auto& h : hs) {
+    if (h.kind == "zero-watermark") {
+      EXPECT_EQ(h.severity, "warning");
+    }
+  }
 }
 
 // A DIMM hot-add gets proper watermarks: only the notice about the small Normal zone.

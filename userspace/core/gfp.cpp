@@ -338,7 +338,7 @@ std::string AllocFlags::describe() const {
   };
   // 6.4 renamed ALLOC_HIGH to ALLOC_MIN_RESERVE and split ALLOC_HARDER
   // (1ebbb21811b7, eb2e2b425c69); non_block/highatomic only exist there.
-  bool v64 = non_block || highatomic;
+  bool v64 = this->v64 || non_block || highatomic;
   if (high) add(v64 ? "ALLOC_MIN_RESERVE" : "ALLOC_HIGH");
   if (harder) add("ALLOC_HARDER");
   if (non_block) add("ALLOC_NON_BLOCK");
@@ -363,6 +363,7 @@ AllocFlags alloc_flags_for(const GfpInfo& g, KernelVersion kv, int order) {
   } else {
     // 6.4+: no direct reclaim -> ALLOC_NON_BLOCK, plus ALLOC_HIGHATOMIC for
     // order > 0 (eb2e2b425c69).
+    f.v64 = true;
     f.non_block = !g.can_sleep && !g.nomemalloc;
     f.highatomic = f.non_block && order > 0;
   }

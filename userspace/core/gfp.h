@@ -109,6 +109,7 @@ struct AllocFlags {
   bool highatomic = false;   // ALLOC_HIGHATOMIC (6.4+): may use the highatomic reserve
   bool oom = false;          // ALLOC_OOM: an OOM victim (not visible in reports)
   bool cma = false;          // ALLOC_CMA: movable requests may use CMA pageblocks
+  bool v64 = false;          // derived for a 6.4+ kernel (only changes the names describe() prints)
   std::string describe() const;  // "ALLOC_HIGH|ALLOC_HARDER" or "none"
 };
 

@@ -513,9 +513,15 @@ Explanation explain(const std::vector<WmZone>& zones, const ExplainRequest& req)
                         "sized for the boot-time size. Give dom0 a fixed size with dom0_mem= on the Xen command line "
                         "(e.g. dom0_mem=2048M,max:2048M), and give domUs memory=maxmem or enough headroom instead "
                         "of ballooning them down to the limit");
-  if (req.comm.rfind("kswapd", 0) == 0)
-    ex.notes.push_back("the task is kswapd: its own allocations may use reserves (PF_MEMALLOC), so this one most "
-                       "likely ran in interrupt context on kswapd's CPU");
+  if (req.comm.rfind("kswapd", 0) == 0) {
+    if (req.gfp.nomemalloc)
+      ex.notes.push_back("the task is kswapd, but __GFP_NOMEMALLOC keeps its PF_MEMALLOC reserves out of reach: an "
+                         "allocation kswapd makes itself (e.g. from reclaim) gets the min-watermark check and, "
+                         "already reclaiming, no direct reclaim of its own");
+    else
+      ex.notes.push_back("the task is kswapd: its own allocations may use reserves (PF_MEMALLOC), so this one most "
+                         "likely ran in interrupt context on kswapd's CPU");
+  }
   return ex;
 }
 
