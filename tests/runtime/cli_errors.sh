@@ -19,6 +19,7 @@ expect_fail 2 "" "$KST" --no-such-option
 expect_fail 2 "" "$KST" -d -3
 expect_fail 2 "" "$KST" --btf /nonexistent/btf
 expect_fail 2 "" "$KST" --attach kprobe
+expect_fail 2 "" "$KST" watch --hotadd-probes uprobe
 expect_fail 1 "no kernel BTF" "$KST" --btf /etc/hostname -d 1
 
 "$KST" features > "$TMP/f" || die "features failed"
@@ -27,6 +28,10 @@ grep -q "kmem:mm_page_alloc" "$TMP/f" || die "features does not list mm_page_all
 "$KST" features --json > "$TMP/fj" || die "features --json failed"
 json "$TMP/fj" "j['features']['btf']['ok']" | grep -q True || die "features --json: btf not ok"
 
+# --hotadd-probes none: the function probes are reported missing with the reason, tracing goes on
+"$KST" -d 1 --json --hotadd-probes none > "$TMP/hp.json" 2> "$TMP/e" || { cat "$TMP/e"; die "--hotadd-probes none failed"; }
+json "$TMP/hp.json" "j['hotadd_sources']['online_pages']['mode']" | grep -q "disabled (--hotadd-probes none)" ||
+	die "--hotadd-probes none: online_pages is $(json "$TMP/hp.json" "j['hotadd_sources']['online_pages']['mode']")"
 for mode in tp_btf tracepoint; do
 	"$KST" --attach $mode -d 1 --json > "$TMP/m.json" 2>"$TMP/e" || { cat "$TMP/e"; die "--attach $mode failed"; }
 	got=$(json "$TMP/m.json" "j['attach']['mm_vmscan_kswapd_wake']")

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/live_options.h"
 #include "core/analyzer.h"
 #include "core/detector.h"
 #include "sinks/json_report.h"
@@ -19,9 +20,7 @@ struct OneshotOptions {
   double interval = 0;
   int count = 0;
   bool json = false;
-  bool verbose = false;
-  std::string attach = "auto";
-  std::string btf;
+  LiveOptions live;
 };
 
 void print(const Summary& s, bool json, bool lines) {
@@ -34,20 +33,14 @@ void print(const Summary& s, bool json, bool lines) {
 
 int run_oneshot(const OneshotOptions& o) {
   install_stop_signals();
-  FeatureProbe probe(o.btf);
-  TracerOptions topts;
-  topts.mode = parse_attach_mode(o.attach);
-  topts.verbose = o.verbose;
-  std::unique_ptr<LiveSource> src;
-  try {
-    src = std::make_unique<LiveSource>(topts, probe);
-  } catch (const TraceError& e) {
-    return fail(e.what());
-  }
+  FeatureProbe probe(o.live.btf);
+  std::unique_ptr<LiveSource> src = open_live_source(o.live, probe);
+  if (!src) return kExitError;
   const bool interval_mode = o.interval > 0;
   const double window = interval_mode ? o.interval : o.duration;
   if (window > 0 && !interval_mode)
-    std::cerr << "Tracing kswapd, reclaim and page allocations for " << window << " s... Hit Ctrl-C to end.\n";
+    std::cerr << "Tracing kswapd, reclaim and page allocations for " << window
+              << " s... Hit Ctrl-C to end.\n";
   else
     std::cerr << "Tracing kswapd, reclaim and page allocations... Hit Ctrl-C to end.\n";
 
@@ -123,11 +116,7 @@ void register_oneshot(CLI::App& app, Registry& reg) {
       ->check(CLI::Range(0.01, 31536000.0));
   app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::Range(1, 1 << 30));
   app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
-  app.add_flag("-v,--verbose", o->verbose, "show libbpf's messages (verifier log on load errors)");
-  app.add_option("--attach", o->attach, "attach mode for the tracepoints")
-      ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}));
-  app.add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
-      ->check(CLI::ExistingFile);
+  add_live_options(app, o->live);
   reg.push_back({&app, [o, &app]() {
                    if (o->duration > 0 && o->interval > 0)
                      return fail("use either -d SECONDS or INTERVAL [COUNT], not both", kExitUsage);

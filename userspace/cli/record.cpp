@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/live_options.h"
 #include "core/detector.h"
 #include "sinks/recording_writer.h"
 #include "sources/live_source.h"
@@ -18,9 +19,7 @@ struct RecordOptions {
   double flush_interval = 1.0;
   double sample_interval = 1.0;
   double duration = 0;
-  std::string attach = "auto";
-  std::string btf;
-  bool verbose = false;
+  LiveOptions live;
 };
 
 // "65536", "256k", "64M", "64MiB", "1G" (binary multiples)
@@ -34,13 +33,19 @@ bool parse_size(const std::string& s, uint64_t& out) {
   }
   std::string unit = s.substr(pos);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
-  else if (unit.size() == 2 && unit[1] == 'B') unit.resize(1);
+  if (unit.ends_with("IB"))
+    unit.resize(unit.size() - 2);
+  else if (unit.size() == 2 && unit[1] == 'B')
+    unit.resize(1);
   double mul = 1;
-  if (unit == "K") mul = 1024.0;
-  else if (unit == "M") mul = 1024.0 * 1024;
-  else if (unit == "G") mul = 1024.0 * 1024 * 1024;
-  else if (!unit.empty() && unit != "B") return false;
+  if (unit == "K")
+    mul = 1024.0;
+  else if (unit == "M")
+    mul = 1024.0 * 1024;
+  else if (unit == "G")
+    mul = 1024.0 * 1024 * 1024;
+  else if (!unit.empty() && unit != "B")
+    return false;
   if (!(v > 0) || !std::isfinite(v)) return false;
   out = static_cast<uint64_t>(v * mul);
   return true;
@@ -61,16 +66,9 @@ int run_record(const RecordOptions& o) {
   ro.sample_interval_s = o.sample_interval;
 
   install_stop_signals();
-  FeatureProbe probe(o.btf);
-  TracerOptions topts;
-  topts.mode = parse_attach_mode(o.attach);
-  topts.verbose = o.verbose;
-  std::unique_ptr<LiveSource> src;
-  try {
-    src = std::make_unique<LiveSource>(topts, probe);
-  } catch (const TraceError& e) {
-    return fail(e.what());
-  }
+  FeatureProbe probe(o.live.btf);
+  std::unique_ptr<LiveSource> src = open_live_source(o.live, probe);
+  if (!src) return kExitError;
 
   const TimeNs start = monotonic_now();
   std::vector<Event> samples = src->sample();
@@ -130,7 +128,8 @@ int run_record(const RecordOptions& o) {
       TimeNs now = monotonic_now();
       TimeNs wake = next_sample;
       if (deadline) wake = std::min(wake, deadline);
-      const int timeout_ms = wake > now ? static_cast<int>(std::min<TimeNs>((wake - now) / 1000000 + 1, 100)) : 0;
+      const int timeout_ms =
+          wake > now ? static_cast<int>(std::min<TimeNs>((wake - now) / 1000000 + 1, 100)) : 0;
       src->poll(timeout_ms, sink);
       now = monotonic_now();
       if (deadline && now >= deadline) {
@@ -186,11 +185,7 @@ void register_record(CLI::App& app, Registry& reg) {
       ->check(CLI::Range(0.01, 3600.0));
   sub->add_option("-d,--duration", o->duration, "stop after SECONDS (default: until Ctrl-C/SIGTERM)")
       ->check(CLI::PositiveNumber);
-  sub->add_option("--attach", o->attach, "attach mode for the tracepoints")
-      ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}));
-  sub->add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
-      ->check(CLI::ExistingFile);
-  sub->add_flag("-v,--verbose", o->verbose, "show libbpf's messages");
+  add_live_options(*sub, o->live);
   reg.push_back({sub, [o]() { return run_record(*o); }});
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/live_options.h"
 #include "cli/watch_loop.h"
 #include "sources/live_source.h"
 
@@ -37,9 +38,7 @@ struct WatchCliOptions {
   WatchOptions watch;
   std::vector<std::string> exit_on;
   double livelock_cpu_pct = 70, futile_eff_pct = 10;
-  bool verbose = false;
-  std::string attach = "auto";
-  std::string btf;
+  LiveOptions live;
 };
 
 int run(WatchCliOptions& o) {
@@ -48,12 +47,11 @@ int run(WatchCliOptions& o) {
   c.livelock_cpu = o.livelock_cpu_pct / 100;
   c.futile_eff = o.futile_eff_pct / 100;
   install_stop_signals();
-  FeatureProbe probe(o.btf);
-  TracerOptions topts;
-  topts.mode = parse_attach_mode(o.attach);
-  topts.verbose = o.verbose;
+  FeatureProbe probe(o.live.btf);
+  std::unique_ptr<LiveSource> live = open_live_source(o.live, probe);
+  if (!live) return kExitError;
   try {
-    LiveWatchSource src(std::make_unique<LiveSource>(topts, probe));
+    LiveWatchSource src(std::move(live));
     for (const auto& d : src.info().degraded) std::cerr << "kswaptrace: note: " << d << "\n";
     return run_watch(src, o.watch, std::cout, std::cerr, g_stop);
   } catch (const TraceError& e) {
@@ -80,7 +78,8 @@ void register_watch(CLI::App& app, Registry& reg) {
                   "exit with code 3 when a verdict of these kinds is raised (comma-separated; any = every "
                   "alerting kind)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"livelock", "futile", "churn", "thrash", "boost", "tiny-zone", "healthy", "any"}));
+      ->check(
+          CLI::IsMember({"livelock", "futile", "churn", "thrash", "boost", "tiny-zone", "healthy", "any"}));
   sub->add_option("--window", c.window_s, "seconds of history behind each metric")
       ->check(CLI::Range(1.0, 600.0))
       ->capture_default_str();
@@ -90,13 +89,15 @@ void register_watch(CLI::App& app, Registry& reg) {
   sub->add_option("--clear", c.clear_s, "seconds a condition must be gone before its verdict is cleared")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
-  sub->add_option("--livelock-awake", c.livelock_awake_s, "LIVELOCK: seconds kswapd has been awake without sleeping")
+  sub->add_option("--livelock-awake", c.livelock_awake_s,
+                  "LIVELOCK: seconds kswapd has been awake without sleeping")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--livelock-cpu", o->livelock_cpu_pct, "LIVELOCK: kswapd CPU, percent of one CPU")
       ->check(CLI::Range(1.0, 100.0))
       ->capture_default_str();
-  sub->add_option("--livelock-steal", c.livelock_steal_per_run, "LIVELOCK: pages reclaimed per pass below this = no progress")
+  sub->add_option("--livelock-steal", c.livelock_steal_per_run,
+                  "LIVELOCK: pages reclaimed per pass below this = no progress")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--futile-awake", c.futile_awake_s, "FUTILE-RECLAIM: seconds kswapd has been awake")
@@ -105,20 +106,18 @@ void register_watch(CLI::App& app, Registry& reg) {
   sub->add_option("--futile-eff", o->futile_eff_pct, "FUTILE-RECLAIM: reclaimed/scanned below this percent")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
-  sub->add_option("--futile-scan", c.futile_min_scan_per_s, "FUTILE-RECLAIM: pages/s kswapd must scan to count")
+  sub->add_option("--futile-scan", c.futile_min_scan_per_s,
+                  "FUTILE-RECLAIM: pages/s kswapd must scan to count")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  sub->add_option("--churn-rate", c.churn_requests_per_s, "HIGH-ORDER-CHURN: order>=1 kswapd wake requests per second")
+  sub->add_option("--churn-rate", c.churn_requests_per_s,
+                  "HIGH-ORDER-CHURN: order>=1 kswapd wake requests per second")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--thrash-ratio", c.thrash_refault_ratio, "THRASHING: refaults per page reclaimed")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_flag("-v,--verbose", o->verbose, "show libbpf's messages (verifier log on load errors)");
-  sub->add_option("--attach", o->attach, "attach mode for the tracepoints")
-      ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}));
-  sub->add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
-      ->check(CLI::ExistingFile);
+  add_live_options(*sub, o->live);
   reg.push_back({sub, [o]() { return run(*o); }});
 }
 

@@ -28,11 +28,23 @@ inline AttachMode parse_attach_mode(const std::string& s) {
   return AttachMode::Auto;
 }
 
+// Which function probes the optional hot-add sources may use (--hotadd-probes:
+// "auto" = fentry, else kprobe; "fentry"; "kprobe"; "none").
+enum class FuncProbeMode { Auto, Fentry, Kprobe, None };
+
+inline FuncProbeMode parse_func_probe_mode(const std::string& s) {
+  if (s == "fentry") return FuncProbeMode::Fentry;
+  if (s == "kprobe") return FuncProbeMode::Kprobe;
+  if (s == "none") return FuncProbeMode::None;
+  return FuncProbeMode::Auto;
+}
+
 struct TracerOptions {
   AttachMode mode = AttachMode::Auto;
   uint32_t ringbuf_bytes = 4u << 20;
   bool verbose = false;  // libbpf debug output
   bool hotadd = true;    // LiveSource: also run the memory hot-add sources (issue 6)
+  FuncProbeMode hotadd_funcs = FuncProbeMode::Auto;  // their function probes
 };
 
 using EventSink = std::function<void(Event&&)>;

@@ -45,8 +45,8 @@ bool opens(const std::string& action) {
 std::string zone_key(const ZoneSample& zs) {
   std::string k;
   for (const auto& z : zs.zones)
-    k += std::to_string(z.nid) + z.name + ":" + std::to_string(z.present) + "," + std::to_string(z.managed) + "," +
-         std::to_string(z.spanned) + "," + std::to_string(z.min) + "," + std::to_string(z.low) + "," +
+    k += std::to_string(z.nid) + z.name + ":" + std::to_string(z.present) + "," + std::to_string(z.managed) +
+         "," + std::to_string(z.spanned) + "," + std::to_string(z.min) + "," + std::to_string(z.low) + "," +
          std::to_string(z.high) + ";";
   return k;
 }
@@ -82,10 +82,11 @@ HotAddMonitor::HotAddMonitor(FeatureProbe& probe, SourceInfo& info, HotAddMonito
   }
 
   if (opt_.bpf) {
-    probes_ = std::make_unique<HotAddProbes>(probe, opt_.verbose, st, opt_.mode);
+    probes_ = std::make_unique<HotAddProbes>(probe, opt_.verbose, st, opt_.mode, opt_.funcs);
     if (!probes_->active()) probes_.reset();
   } else {
-    for (const char* s : {src::kAddMemory, src::kOnlinePages, src::kSetupWmarks, src::kTpWmarks, src::kTpLowmem})
+    for (const char* s :
+         {src::kAddMemory, src::kOnlinePages, src::kSetupWmarks, src::kTpWmarks, src::kTpLowmem})
       st[s] = "missing: BPF hot-add probes disabled";
   }
 

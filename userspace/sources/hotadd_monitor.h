@@ -23,11 +23,12 @@ class UeventListener;
 class HotAddProbes;
 
 struct HotAddMonitorOptions {
-  bool bpf = true;           // load the optional hot-add probes
-  bool verbose = false;      // libbpf messages
-  AttachMode mode = AttachMode::Auto;  // for the two kmem tracepoints
-  std::string root;          // prefix for /sys and /proc (tests)
-  uint64_t poll_ms = 1000;   // balloon and zoneinfo change checks
+  bool bpf = true;                            // load the optional hot-add probes
+  bool verbose = false;                       // libbpf messages
+  AttachMode mode = AttachMode::Auto;         // for the two kmem tracepoints
+  FuncProbeMode funcs = FuncProbeMode::Auto;  // for the three function probes
+  std::string root;                           // prefix for /sys and /proc (tests)
+  uint64_t poll_ms = 1000;                    // balloon and zoneinfo change checks
   uint64_t snapshot_delay_ms = 300;
 };
 

@@ -104,7 +104,7 @@ std::string cstr(const char (&c)[KST_HA_NAME_LEN]) { return std::string(c, strnl
 
 }  // namespace
 
-std::vector<HotAddProbePlan> plan_hotadd_probes(FeatureProbe& probe, AttachMode mode) {
+std::vector<HotAddProbePlan> plan_hotadd_probes(FeatureProbe& probe, AttachMode mode, FuncProbeMode funcs) {
   std::vector<HotAddProbePlan> out;
   const bool root = probe.is_root();
   for (const ProbeSpec& s : kProbes) {
@@ -115,14 +115,29 @@ std::vector<HotAddProbePlan> plan_hotadd_probes(FeatureProbe& probe, AttachMode 
     if (s.function) {
       p.in_btf = btf_has_func(probe, s.target);
       p.in_kallsyms = kallsyms().count(s.target) > 0;
-      if (root && p.in_btf && probe.fentry().ok) p.candidates.push_back({s.first_mode, s.first_prog});
-      if (root && p.in_kallsyms && probe.kprobes().ok) p.candidates.push_back({s.second_mode, s.second_prog});
+      const bool fentry_ok = funcs == FuncProbeMode::Auto || funcs == FuncProbeMode::Fentry;
+      const bool kprobe_ok = funcs == FuncProbeMode::Auto || funcs == FuncProbeMode::Kprobe;
+      if (root && fentry_ok && p.in_btf && probe.fentry().ok)
+        p.candidates.push_back({s.first_mode, s.first_prog});
+      if (root && kprobe_ok && p.in_kallsyms && probe.kprobes().ok)
+        p.candidates.push_back({s.second_mode, s.second_prog});
       if (!root)
         p.reason = "needs root";
+      else if (funcs == FuncProbeMode::None)
+        p.reason = "function probes disabled (--hotadd-probes none)";
+      else if (funcs == FuncProbeMode::Fentry && (!p.in_btf || !probe.fentry().ok))
+        p.reason = "--hotadd-probes fentry, and no fentry here (" +
+                   (p.in_btf ? probe.fentry().detail : std::string(s.target) + " is not in BTF") + ")";
+      else if (funcs == FuncProbeMode::Kprobe && (!p.in_kallsyms || !probe.kprobes().ok))
+        p.reason =
+            "--hotadd-probes kprobe, and no kprobe here (" +
+            (p.in_kallsyms ? probe.kprobes().detail : std::string(s.target) + " is not in /proc/kallsyms") +
+            ")";
       else if (!p.in_btf && !p.in_kallsyms)
         p.reason = std::string(s.target) + " is neither in BTF nor in /proc/kallsyms (inlined or not built)";
       else
-        p.reason = "no fentry (" + probe.fentry().detail + ") and no kprobes (" + probe.kprobes().detail + ")";
+        p.reason =
+            "no fentry (" + probe.fentry().detail + ") and no kprobes (" + probe.kprobes().detail + ")";
     } else {
       p.in_btf = probe.tracepoint_in_btf(s.target);
       p.in_tracefs = probe.tracepoint_in_tracefs("kmem", s.target);
@@ -168,9 +183,7 @@ DecodeResult decode_hotadd_record(const void* data, size_t size) {
     case KST_HA_SETUP_WMARKS: c.kind = HotplugCall::SetupWmarks; break;
     case KST_HA_ZONE_WMARKS: c.kind = HotplugCall::ZoneWmarks; break;
     case KST_HA_LOWMEM_RESERVE: c.kind = HotplugCall::LowmemReserve; break;
-    default:
-      r.error = "unknown hot-add record kind " + std::to_string(rec.kind);
-      return r;
+    default: r.error = "unknown hot-add record kind " + std::to_string(rec.kind); return r;
   }
   c.via = via_name(rec.via);
   c.nid = rec.nid;
@@ -255,11 +268,11 @@ std::optional<Loaded> load_one(FeatureProbe& probe, const std::string& prog_name
 }  // namespace
 
 HotAddProbes::HotAddProbes(FeatureProbe& probe, bool verbose, std::map<std::string, std::string>& status,
-                           AttachMode mode)
+                           AttachMode mode, FuncProbeMode funcs)
     : impl_(std::make_unique<Impl>()) {
   impl_->owner = this;
   g_verbose = verbose;
-  const std::vector<HotAddProbePlan> plan = plan_hotadd_probes(probe, mode);
+  const std::vector<HotAddProbePlan> plan = plan_hotadd_probes(probe, mode, funcs);
   const bool has_zone = online_pages_has_zone(probe);
   const long page = sysconf(_SC_PAGESIZE);
   uint32_t shift = 12;

@@ -22,8 +22,8 @@
 namespace kst {
 
 struct HotAddProbePlan {
-  std::string source;   // hotadd_source name: "add_memory_resource", "kmem:mm_setup_per_zone_wmarks", ...
-  std::string target;   // function or tracepoint name
+  std::string source;  // hotadd_source name: "add_memory_resource", "kmem:mm_setup_per_zone_wmarks", ...
+  std::string target;  // function or tracepoint name
   bool function = false;
   bool in_btf = false, in_kallsyms = false, in_tracefs = false;
   std::string mode;     // "fentry", "fexit", "kprobe", "kretprobe", "tp_btf", "tracepoint"; "" = missing
@@ -34,8 +34,10 @@ struct HotAddProbePlan {
 };
 
 // How each hot-add probe would attach here (used by `features` and the loader).
-// `mode` restricts the two tracepoints like the core events (tp_btf / tracepoint).
-std::vector<HotAddProbePlan> plan_hotadd_probes(FeatureProbe& probe, AttachMode mode = AttachMode::Auto);
+// `mode` restricts the two tracepoints like the core events (tp_btf / tracepoint),
+// `funcs` the three function probes (fentry / kprobe / none).
+std::vector<HotAddProbePlan> plan_hotadd_probes(FeatureProbe& probe, AttachMode mode = AttachMode::Auto,
+                                                FuncProbeMode funcs = FuncProbeMode::Auto);
 
 // Decodes one struct kst_ha_rec (bpf/hotadd_abi.h) into a HotplugCall event.
 DecodeResult decode_hotadd_record(const void* data, size_t size);
@@ -45,7 +47,7 @@ class HotAddProbes {
   // Loads and attaches what plan_hotadd_probes() allows; status[source] is
   // set to the mode in use or "missing: <why>".
   HotAddProbes(FeatureProbe& probe, bool verbose, std::map<std::string, std::string>& status,
-               AttachMode mode = AttachMode::Auto);
+               AttachMode mode = AttachMode::Auto, FuncProbeMode funcs = FuncProbeMode::Auto);
   ~HotAddProbes();
   HotAddProbes(const HotAddProbes&) = delete;
   HotAddProbes& operator=(const HotAddProbes&) = delete;

@@ -21,6 +21,7 @@ LiveSource::LiveSource(const TracerOptions& opts, FeatureProbe& probe, ProcReade
     HotAddMonitorOptions ho;
     ho.verbose = opts.verbose;
     ho.mode = opts.mode;
+    ho.funcs = opts.hotadd_funcs;
     hotadd_ = std::make_unique<HotAddMonitor>(probe, info_, ho);
   }
 }

@@ -1,6 +1,11 @@
 # dimm-hotplug: hot-add a 128 MiB pc-dimm over QMP while kswaptrace records.
 # The host answers the "QMP dimm-add" marker with object-add + device_add.
 cat /proc/zoneinfo > /tmp/zoneinfo.before
+# Both kinds of hot-add function probe, one per kernel: kprobes on 6.1, fentry/fexit on 6.12.
+case $(uname -r) in
+    6.1.*) TRACE_ARGS="--hotadd-probes kprobe" ;;
+    *) TRACE_ARGS="--hotadd-probes fentry" ;;
+esac
 if start_trace "$TRACE_SECONDS" && wait_attached; then
     before=$(memory_blocks)
     mark QMP dimm-add

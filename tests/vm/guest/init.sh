@@ -44,9 +44,10 @@ start_trace() {
         return 1
     fi
     TRACE_T0=$(now)
-    kswaptrace -d "$1" --json > /tmp/trace.json 2> /tmp/trace.err &
+    # shellcheck disable=SC2086  # TRACE_ARGS: extra options a scenario sets, word-split on purpose
+    kswaptrace -d "$1" --json $TRACE_ARGS > /tmp/trace.json 2> /tmp/trace.err &
     TRACE_PID=$!
-    info "kswaptrace started: pid $TRACE_PID, -d $1, at ${TRACE_T0}s"
+    info "kswaptrace started: pid $TRACE_PID, -d $1 $TRACE_ARGS, at ${TRACE_T0}s"
 }
 
 # wait_attached: return once kswaptrace has attached its probes, or fail after
