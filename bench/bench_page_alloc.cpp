@@ -205,11 +205,13 @@ int main(int argc, char** argv) {
     std::printf("  %-32s %10llu runs %8.1f ns/run\n", n.c_str(), (unsigned long long)cnt, ns_per_run[n]);
   }
   const double empty_tp = ns_per_run["empty tracepoint"];
-  const std::string ours = fds.count("kswaptrace tp_page_alloc") ? "kswaptrace tp_page_alloc" : "kswaptrace btf_page_alloc";
+  const std::string ours =
+      fds.count("kswaptrace tp_page_alloc") ? "kswaptrace tp_page_alloc" : "kswaptrace btf_page_alloc";
   if (empty_tp > 0) {
     std::printf("\nratios (to the empty tracepoint program, same run):\n");
     for (auto& [n, v] : ns_per_run) std::printf("  %-32s %5.2fx\n", n.c_str(), v / empty_tp);
-    std::printf("  target: kswaptrace <= 1.20x empty -> %s\n", ns_per_run[ours] / empty_tp <= 1.2 ? "met" : "NOT met");
+    std::printf("  target: kswaptrace <= 1.20x empty -> %s\n",
+                ns_per_run[ours] / empty_tp <= 1.2 ? "met" : "NOT met");
   }
   if (bt > 0) {
     kill(bt, SIGINT);
@@ -234,7 +236,8 @@ int main(int argc, char** argv) {
   }
   const double m_off = median(off), m_on = median(on);
   std::printf("\nworkload throughput, %d interleaved rounds of %.1f s, medians:\n", rounds, load_s / 2);
-  std::printf("  without kswaptrace %8.1f MB/s\n  with kswaptrace    %8.1f MB/s\n  slowdown           %8.2f%%\n",
-              m_off / 1e6, m_on / 1e6, 100.0 * (m_off - m_on) / m_off);
+  std::printf(
+      "  without kswaptrace %8.1f MB/s\n  with kswaptrace    %8.1f MB/s\n  slowdown           %8.2f%%\n",
+      m_off / 1e6, m_on / 1e6, 100.0 * (m_off - m_on) / m_off);
   return 0;
 }

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   samples.push_back({t0, ProbeCounters{}});
   AllocCounters ac;
   for (uint8_t o = 0; o < 11; ++o)
-    for (uint8_t mt = 0; mt < 3; ++mt) ac.cells.push_back({0, 2, o, mt, static_cast<uint8_t>(mt & 1), 1000u * o + mt});
+    for (uint8_t mt = 0; mt < 3; ++mt)
+      ac.cells.push_back({0, 2, o, mt, static_cast<uint8_t>(mt & 1), 1000u * o + mt});
   samples.push_back({t0, ac});
 
   RecordingOptions ro;
@@ -79,14 +80,11 @@ int main(int argc, char** argv) {
         case 3:
         case 4:
         case 5:
-          w.write(Event{ts, WakeupKswapd{0, 2, static_cast<int32_t>(i % 3), 0x400cc0, static_cast<uint32_t>(2000 + i % 50),
-                                        comms[i % 5]}});
+          w.write(Event{ts, WakeupKswapd{0, 2, static_cast<int32_t>(i % 3), 0x400cc0,
+                                         static_cast<uint32_t>(2000 + i % 50), comms[i % 5]}});
           break;
-        case 6:
-          w.write(Event{ts, KswapdWake{0, 2, static_cast<int32_t>(i % 4)}});
-          break;
-        default:
-          w.write(Event{ts, KswapdSleep{0}});
+        case 6: w.write(Event{ts, KswapdWake{0, 2, static_cast<int32_t>(i % 4)}}); break;
+        default: w.write(Event{ts, KswapdSleep{0}});
       }
     }
     wall = now_s(CLOCK_MONOTONIC);
@@ -106,9 +104,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(st.events), el, cpu, level);
   std::printf("writer: %.0f events/s sustained (wall), %.0f events/s per core of CPU (%.2f us CPU/event)\n",
               st.events / el, st.events / cpu, cpu / st.events * 1e6);
-  std::printf("writer: %.1f MB/s encoded records, %.2f MB/s to disk, compression %.1fx, %.1f bytes/event on disk\n",
-              st.raw_bytes / el / 1e6, st.disk_bytes / el / 1e6, static_cast<double>(st.raw_bytes) / st.disk_bytes,
-              static_cast<double>(st.disk_bytes) / st.events);
+  std::printf(
+      "writer: %.1f MB/s encoded records, %.2f MB/s to disk, compression %.1fx, %.1f bytes/event on disk\n",
+      st.raw_bytes / el / 1e6, st.disk_bytes / el / 1e6, static_cast<double>(st.raw_bytes) / st.disk_bytes,
+      static_cast<double>(st.disk_bytes) / st.events);
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -1,6 +1,7 @@
+#include "core/analyzer.h"
+
 #include <gtest/gtest.h>
 
-#include "core/analyzer.h"
 #include "sinks/json_report.h"
 #include "sinks/text_report.h"
 #include "test_util.h"

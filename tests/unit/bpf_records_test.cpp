@@ -1,9 +1,10 @@
+#include "sources/bpf_records.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <vector>
 
-#include "sources/bpf_records.h"
 #include "vmscan_abi.h"
 
 using namespace kst;
@@ -57,10 +58,10 @@ TEST(BpfRecords, CommWithoutTerminator) {
 TEST(BpfRecords, RejectsMalformed) {
   kst_rec_kswapd_sleep r{};
   r.hdr = {KST_REC_KSWAPD_SLEEP, sizeof r, 0, 0};
-  EXPECT_FALSE(decode_record(&r, 8).event);               // shorter than header
-  EXPECT_FALSE(decode_record(&r, sizeof r - 1).event);    // truncated record
+  EXPECT_FALSE(decode_record(&r, 8).event);             // shorter than header
+  EXPECT_FALSE(decode_record(&r, sizeof r - 1).event);  // truncated record
   r.hdr.size = sizeof r + 8;
-  EXPECT_FALSE(decode_record(&r, sizeof r).event);        // header lies about size
+  EXPECT_FALSE(decode_record(&r, sizeof r).event);  // header lies about size
   r.hdr.size = sizeof r;
   r.hdr.type = 99;
   auto d = decode_record(&r, sizeof r);

@@ -1,12 +1,13 @@
 // The detector against synthetic event + /proc streams with a controlled
 // clock: the patterns it must name, and the ones it must not alarm on.
+#include "core/detector.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <map>
 #include <set>
 
-#include "core/detector.h"
 #include "synthetic_stream.h"
 
 using namespace kst;
@@ -240,7 +241,8 @@ TEST(Detector, MustNotAlertOnHeavyProductiveReclaim) {
     busy.direct = 20;
     busy.refault = 3000;
     r.seconds(9, busy);
-    r.seconds(1, Second{.wakes = 10, .sleeps = 2, .duty = 0.5, .cpu = 0.2, .scanned = 8000, .reclaimed = 6000});
+    r.seconds(1,
+              Second{.wakes = 10, .sleeps = 2, .duty = 0.5, .cpu = 0.2, .scanned = 8000, .reclaimed = 6000});
   }
   EXPECT_FALSE(r.any_alert_ever()) << (r.last.empty() ? "" : r.last.begin()->second.kind);
   EXPECT_TRUE(r.ever("HEALTHY-RECLAIM"));
@@ -456,7 +458,7 @@ TEST(VerdictChanges, ReportsClearedThenRaisedOncePerNodeAndKind) {
   ASSERT_EQ(ch.size(), 2u);
   EXPECT_TRUE(ch[0].raised && ch[1].raised);
   EXPECT_TRUE(c.update({v(0, "TINY-ZONE"), v(1, "LIVELOCK")}).empty());  // unchanged: nothing
-  ch = c.update({v(0, "TINY-ZONE"), v(0, "LIVELOCK")});  // node 1's cleared, node 0's raised
+  ch = c.update({v(0, "TINY-ZONE"), v(0, "LIVELOCK")});                  // node 1's cleared, node 0's raised
   ASSERT_EQ(ch.size(), 2u);
   EXPECT_FALSE(ch[0].raised);
   EXPECT_EQ(ch[0].verdict.nid, 1);

@@ -103,11 +103,16 @@ TEST(Gfp, CompositeConstantsPerEra) {
     KernelVersion v;
     uint64_t kernel, atomic, highuser_movable;
   } rows[] = {
-      {kv(2, 6), 0xd0, 0x20, 0x200da},           {kv(3, 10), 0xd0, 0x20, 0x200da},
-      {kv(4, 4), 0x24000c0, 0x2080020, 0x24200ca}, {kv(4, 9), 0x24000c0, 0x2080020, 0x24200ca},
-      {kv(4, 11), 0x14000c0, 0x1080020, 0x14200ca}, {kv(4, 14), 0x14000c0, 0x1080020, 0x14200ca},
-      {kv(4, 19), 0x6000c0, 0x480020, 0x6200ca},   {kv(5, 4), 0xcc0, 0xa20, 0x100cca},
-      {kv(6, 1), 0xcc0, 0xa20, 0x100cca},          {kv(6, 6), 0xcc0, 0x820, 0x100cca},
+      {kv(2, 6), 0xd0, 0x20, 0x200da},
+      {kv(3, 10), 0xd0, 0x20, 0x200da},
+      {kv(4, 4), 0x24000c0, 0x2080020, 0x24200ca},
+      {kv(4, 9), 0x24000c0, 0x2080020, 0x24200ca},
+      {kv(4, 11), 0x14000c0, 0x1080020, 0x14200ca},
+      {kv(4, 14), 0x14000c0, 0x1080020, 0x14200ca},
+      {kv(4, 19), 0x6000c0, 0x480020, 0x6200ca},
+      {kv(5, 4), 0xcc0, 0xa20, 0x100cca},
+      {kv(6, 1), 0xcc0, 0xa20, 0x100cca},
+      {kv(6, 6), 0xcc0, 0x820, 0x100cca},
   };
   for (const auto& r : rows) {
     GfpEra e = gfp_era_for(r.v);
@@ -291,7 +296,7 @@ struct ReportCase {
   const char* file;
   std::optional<KernelVersion> kernel;  // when the report does not say
   Cause cause;
-  const char* zone;  // preferred zone
+  const char* zone;              // preferred zone
   int64_t free_after, required;  // at the deciding comparison (-1: not checked)
 };
 
@@ -317,23 +322,33 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ReportCase{"01_2.6.32_imap_order4_fragmentation.txt", {}, Cause::Fragmentation, "DMA32", 765, 884},
         ReportCase{"02_2.6.31_e100_order5_fragmentation.txt", {}, Cause::Fragmentation, "Normal", -31, 5},
-        ReportCase{"03_4.1.18_hi3650_order2_dma_fragmentation.txt", {}, Cause::Fragmentation, "DMA", -82, 425},
-        ReportCase{"04_3.x_arm_cma_oom_migratetype.txt", KernelVersion{3, 17}, Cause::Migratetype, "Normal", -2000,
-                   -1},
+        ReportCase{
+            "03_4.1.18_hi3650_order2_dma_fragmentation.txt", {}, Cause::Fragmentation, "DMA", -82, 425},
+        ReportCase{"04_3.x_arm_cma_oom_migratetype.txt", KernelVersion{3, 17}, Cause::Migratetype, "Normal",
+                   -2000, -1},
         ReportCase{"05_4.9.24_coreos_xen_hvm_atomic.txt", {}, Cause::Inconclusive, nullptr, -2000, -1},
         ReportCase{"06_5.4.30_ceph_virtio_atomic_lowfree.txt", {}, Cause::LowFree, "Normal", 16071, 16123},
         ReportCase{"07_5.8_mips_kswapd0_atomic_lowfree.txt", {}, Cause::LowFree, "Normal", 453, 513},
-        ReportCase{"08_5.8_mips_containerd_order4_fragmentation.txt", {}, Cause::Fragmentation, "Normal", -2000, -1},
+        ReportCase{
+            "08_5.8_mips_containerd_order4_fragmentation.txt", {}, Cause::Fragmentation, "Normal", -2000, -1},
         ReportCase{"09_5.4.161_android_atomic_lowfree.txt", {}, Cause::LowFree, "Normal", 381, 680},
         ReportCase{"10_5.19_i386_swapper_order5_qp_lowfree.txt", {}, Cause::LowFree, "Normal", 729, 735},
         ReportCase{"11_5.7_i386_mkfs_oom_not_reproduced.txt", {}, Cause::NotReproduced, "Normal", -2000, -1},
-        ReportCase{"12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt", {}, Cause::NotReproduced, "Normal", 9615,
+        ReportCase{"12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt",
+                   {},
+                   Cause::NotReproduced,
+                   "Normal",
+                   9615,
                    4010},
-        ReportCase{"13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt", {}, Cause::LowFree, "Normal", 5021, 8307}),
-    [](const ::testing::TestParamInfo<ReportCase>& i) { return "report_" + std::string(i.param.file).substr(0, 2); });
+        ReportCase{
+            "13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt", {}, Cause::LowFree, "Normal", 5021, 8307}),
+    [](const ::testing::TestParamInfo<ReportCase>& i) {
+      return "report_" + std::string(i.param.file).substr(0, 2);
+    });
 
 TEST(Reports, HeaderFields) {
-  auto r = parse_failure_report(slurp(std::string(KST_TEST_DATA) + "/reports/06_5.4.30_ceph_virtio_atomic_lowfree.txt"));
+  auto r = parse_failure_report(
+      slurp(std::string(KST_TEST_DATA) + "/reports/06_5.4.30_ceph_virtio_atomic_lowfree.txt"));
   EXPECT_EQ(r.comm, "kworker/7:0");
   EXPECT_EQ(r.order, 0);
   EXPECT_EQ(r.mode, 0xa20u);
@@ -346,12 +361,14 @@ TEST(Reports, HeaderFields) {
   EXPECT_EQ(r.zones[1].nr_free[8], 2);
   EXPECT_EQ(r.zones[1].mt[0], "MEH");
   EXPECT_EQ(r.layout, (std::vector<std::string>{"DMA", "DMA32", "Normal", "Movable", "Device"}));
-  auto q = parse_failure_report(slurp(std::string(KST_TEST_DATA) + "/reports/10_5.19_i386_swapper_order5_qp_lowfree.txt"));
+  auto q = parse_failure_report(
+      slurp(std::string(KST_TEST_DATA) + "/reports/10_5.19_i386_swapper_order5_qp_lowfree.txt"));
   EXPECT_EQ(q.mode, 0xcc0u);
   EXPECT_EQ(q.nodemask, "(null)");
   EXPECT_EQ(q.layout, (std::vector<std::string>{"DMA", "Normal", "HighMem", "Movable"}));
   EXPECT_EQ(q.zones.back().nr_free[10], 497);
-  // 6.x: zone lines without "Node N" (!CONFIG_NUMA), "[ T2438]" caller ids, boost and highatomic in the figures
+  // 6.x: zone lines without "Node N" (!CONFIG_NUMA), "[ T2438]" caller ids, boost and highatomic in the
+  // figures
   auto k = parse_failure_report(
       slurp(std::string(KST_TEST_DATA) + "/reports/12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt"));
   EXPECT_EQ(k.comm, "trinity-c2");
@@ -373,9 +390,11 @@ TEST(Reports, HeaderFields) {
   Explanation ew = explain_report("13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt");
   EXPECT_EQ(ew.flags.describe(), "ALLOC_MIN_RESERVE");
   bool nomemalloc_note = false;
-  for (const auto& n : ew.notes) nomemalloc_note = nomemalloc_note || n.find("__GFP_NOMEMALLOC") != std::string::npos;
+  for (const auto& n : ew.notes)
+    nomemalloc_note = nomemalloc_note || n.find("__GFP_NOMEMALLOC") != std::string::npos;
   EXPECT_TRUE(nomemalloc_note);
-  auto x = parse_failure_report(slurp(std::string(KST_TEST_DATA) + "/reports/05_4.9.24_coreos_xen_hvm_atomic.txt"));
+  auto x = parse_failure_report(
+      slurp(std::string(KST_TEST_DATA) + "/reports/05_4.9.24_coreos_xen_hvm_atomic.txt"));
   EXPECT_TRUE(x.xen_guest);
   Explanation ex = explain_report("05_4.9.24_coreos_xen_hvm_atomic.txt");
   bool dom0 = false;
@@ -387,8 +406,8 @@ TEST(Reports, HeaderFields) {
 
 TEST(Reports, MalformedInputThrowsParseError) {
   for (const char* bad : {"", "hello world", "page allocation failure", "page allocation failure: order:",
-                          "x: page allocation failure: order:abc, mode:0x20", "invoked oom-killer: gfp_mask=0x20",
-                          "#012#012#012", "=3D=3D=\n=\n", "\0\0\0"}) {
+                          "x: page allocation failure: order:abc, mode:0x20",
+                          "invoked oom-killer: gfp_mask=0x20", "#012#012#012", "=3D=3D=\n=\n", "\0\0\0"}) {
     EXPECT_THROW(parse_failure_report(bad), ParseError) << bad;
   }
 }
@@ -437,7 +456,8 @@ TEST(Reports, HostileInputNeverCrashes) {
 // ---- the binary ---------------------------------------------------------------
 
 TEST(ExplainCli, ReportJson) {
-  auto r = run("explain --json " + std::string(KST_TEST_DATA) + "/reports/01_2.6.32_imap_order4_fragmentation.txt");
+  auto r = run("explain --json " + std::string(KST_TEST_DATA) +
+               "/reports/01_2.6.32_imap_order4_fragmentation.txt");
   ASSERT_EQ(r.code, 0) << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["verdict"]["cause"], "fragmentation");
@@ -448,21 +468,24 @@ TEST(ExplainCli, ReportJson) {
 
 TEST(ExplainCli, OrderAgainstCapturedFiles) {
   std::string d = std::string(KST_TEST_DATA) + "/seed003/";
-  auto r = run("explain --order 4 --kernel-version 2.6.32 --zoneinfo " + d + "zoneinfo --buddyinfo " + d + "buddyinfo");
+  auto r = run("explain --order 4 --kernel-version 2.6.32 --zoneinfo " + d + "zoneinfo --buddyinfo " + d +
+               "buddyinfo");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("order-0 step: after removing 2360 free order-0 pages, 765 pages remain <= 884 required"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("order-0 step: after removing 2360 free order-0 pages, 765 pages remain <= 884 required"),
+      std::string::npos)
       << r.out;
-  r = run("explain --order 4 --algorithm 4.4+ --kernel-version 4.4 --json --zoneinfo " + d + "zoneinfo --buddyinfo " +
-          d + "buddyinfo");
+  r = run("explain --order 4 --algorithm 4.4+ --kernel-version 4.4 --json --zoneinfo " + d +
+          "zoneinfo --buddyinfo " + d + "buddyinfo");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["zonelist"][0]["checks"]["min"]["ok"], true);
 }
 
 TEST(ExplainCli, ErrorsAreOneLine) {
   for (const std::string& args :
-       {std::string("explain /nonexistent/report"), std::string("explain ") + KST_TEST_DATA + "/seed003/README",
-        std::string("explain"), std::string("explain --order 99"), std::string("gfp 0xzz --kernel-version 4.4"),
+       {std::string("explain /nonexistent/report"),
+        std::string("explain ") + KST_TEST_DATA + "/seed003/README", std::string("explain"),
+        std::string("explain --order 99"), std::string("gfp 0xzz --kernel-version 4.4"),
         std::string("gfp GFP_KERNEL --kernel-version banana"),
         std::string("explain ") + KST_TEST_DATA + "/reports/04_3.x_arm_cma_oom_migratetype.txt"}) {
     auto r = run(args);

@@ -1,8 +1,9 @@
+#include "core/hazards.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "core/hazards.h"
 #include "test_util.h"
 
 using namespace kst;
@@ -82,7 +83,8 @@ TEST(Hazards, DimmHotAddShape) {
 }
 
 TEST(Hazards, RealHealthyZoneinfoHasNone) {
-  for (const char* f : {"proc/zoneinfo-6.18-host", "proc/zoneinfo-6.1-qemu384m", "proc/zoneinfo-6.12-qemu384m"}) {
+  for (const char* f :
+       {"proc/zoneinfo-6.18-host", "proc/zoneinfo-6.1-qemu384m", "proc/zoneinfo-6.12-qemu384m"}) {
     auto zs = parse_zoneinfo(test::data_file(f));
     auto hs = zone_hazards(zs, -1);
     EXPECT_TRUE(hs.empty()) << f << ": " << (hs.empty() ? "" : hs[0].message);
@@ -94,5 +96,6 @@ TEST(Hazards, HopelessNodeOncePerNode) {
                               zone(2, "Normal", 200000, 190000, 2000, 2500, 3000, 1900)};
   for (auto& z : zs) z.node_unreclaimable = true;
   auto hs = zone_hazards(zs, -1);
-  EXPECT_EQ(std::count_if(hs.begin(), hs.end(), [](const Hazard& h) { return h.kind == "hopeless-node"; }), 1);
+  EXPECT_EQ(std::count_if(hs.begin(), hs.end(), [](const Hazard& h) { return h.kind == "hopeless-node"; }),
+            1);
 }

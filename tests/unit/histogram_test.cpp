@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "core/histogram.h"
+
+#include <gtest/gtest.h>
 
 using kst::Log2Histogram;
 

@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "core/analyzer.h"
@@ -394,9 +394,8 @@ TEST(HotAddRecords, DecodesOnlinePages) {
 TEST(HotAddReport, SummaryJsonAndText) {
   SourceInfo src;
   src.backend = "synthetic";
-  src.hotadd_sources = {{"uevent", "netlink"},
-                        {"zoneinfo", "procfs"},
-                        {"online_pages", "missing: no fentry and no kprobes"}};
+  src.hotadd_sources = {
+      {"uevent", "netlink"}, {"zoneinfo", "procfs"}, {"online_pages", "missing: no fentry and no kprobes"}};
   Analyzer an(src, 0);
   an.on_event({1 * kSec, zones("zoneinfo_xen_domu.before", 4016)});
   an.on_event({2 * kSec, block_event("uevent_add_memory32.bin", "offline", "Normal")});

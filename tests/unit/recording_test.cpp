@@ -70,7 +70,8 @@ std::vector<Event> samples(TimeNs ts, uint64_t i) {
   std::vector<Event> v;
   ZoneSample zs;
   zs.zones = {zone(0, 0, "DMA", 3840, 1, 4095), zone(0, 1, "DMA32", 700000 - i * 1000, 4096, 1044480),
-              zone(0, 2, "Normal", 50000 - i * 500, 1048576, 4194304), zone(1, 2, "Normal", 90000, 5242880, 4194304)};
+              zone(0, 2, "Normal", 50000 - i * 500, 1048576, 4194304),
+              zone(1, 2, "Normal", 90000, 5242880, 4194304)};
   zs.min_free_kbytes = 67584;
   v.push_back({ts, zs});
   AllocCounters ac;
@@ -85,8 +86,9 @@ std::vector<Event> samples(TimeNs ts, uint64_t i) {
   v.push_back({ts, rc});
   v.push_back({ts, ProbeCounters{7 + 2 * i, i}});
   VmstatSample vm;
-  vm.counters = {{"pgalloc_normal", 100000 + 4000 * i}, {"pgalloc_dma32", 500 + i}, {"allocstall_normal", i},
-                 {"pgscan_kswapd", 3200 * i},          {"pgsteal_kswapd", 3000 * i}, {"nr_free_pages", 123}};
+  vm.counters = {
+      {"pgalloc_normal", 100000 + 4000 * i}, {"pgalloc_dma32", 500 + i},   {"allocstall_normal", i},
+      {"pgscan_kswapd", 3200 * i},           {"pgsteal_kswapd", 3000 * i}, {"nr_free_pages", 123}};
   v.push_back({ts, vm});
   KswapdCpuSample cpu;
   cpu.threads = {{0, 77, 5000000 * i}, {1, 78, 0}};
@@ -363,7 +365,7 @@ TEST(Recording, ReplayGivesTheOneShotSummary) {
   EXPECT_EQ(render_text(got.summary), render_text(want));
   EXPECT_EQ(to_json(got.summary).dump(2), to_json(want).dump(2));
   EXPECT_GT(want.direct.count + want.direct.memcg_count, 0u);
-  EXPECT_GT(want.lost_events, 0u);  // drops are carried through
+  EXPECT_GT(want.lost_events, 0u);    // drops are carried through
   EXPECT_FALSE(want.hotadd.empty());  // and so are hot-add episodes
 }
 
@@ -414,8 +416,7 @@ TEST(Recording, WindowSelectsEvents) {
   const ReplayResult wide = replay_summary(r2, w);
   Analyzer want(test_source(), kStart + 2 * kSec);
   for (const auto& e : ev) {
-    if (e.ts >= kStart + 2 * kSec && e.ts <= kStart + 5 * kSec)
-      want.on_event(e);
+    if (e.ts >= kStart + 2 * kSec && e.ts <= kStart + 5 * kSec) want.on_event(e);
   }
   EXPECT_EQ(render_text(wide.summary), render_text(want.summary(kStart + 5 * kSec)));
   EXPECT_NEAR(wide.summary.duration_s, 3.0, 1e-6);
@@ -615,7 +616,8 @@ TEST(Recording, UnknownRecordsFromANewerMinorVersion) {
 
   std::string crit;
   rec::append_meta(crit, 0x8250, kStart + 1, "must understand");
-  spit(t.sub("rec/" + segment_name(1)), rec::encode_header(h) + rec::encode_block(crit, 1, kStart, kStart, 3));
+  spit(t.sub("rec/" + segment_name(1)),
+       rec::encode_header(h) + rec::encode_block(crit, 1, kStart, kStart, 3));
   RecordingReader r(t.sub("rec"));
   EXPECT_THROW(r.read([](const RecordItem&) {}), RecordingReadError);
 }

@@ -53,7 +53,8 @@ void SyntheticStream::events(const Second& s, const Sink& sink) {
     for (int c = 0; c < s.sleeps; c++) {
       const TimeNs start = t + c * cycle;
       for (int j = 0; j < per_cycle; j++)
-        sink({start + awake_ns * j / per_cycle, KswapdWake{0, 2, j == 0 && s.high_order_requests ? s.order : 0}});
+        sink({start + awake_ns * j / per_cycle,
+              KswapdWake{0, 2, j == 0 && s.high_order_requests ? s.order : 0}});
       sink({start + awake_ns, KswapdSleep{0}});
     }
     awake_ = false;

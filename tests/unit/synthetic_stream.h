@@ -15,10 +15,10 @@ constexpr TimeNs kSec = 1000000000ull;
 
 // What kswapd and the system do during one second.
 struct Second {
-  int wakes = 0;   // kswapd_wake (balance_pgdat passes)
-  int sleeps = 0;  // real sleeps; 0 with wakes > 0 = awake the whole second
-  double duty = 1.0;  // with sleeps > 0: share of each cycle spent awake
-  double cpu = 0;     // kswapd CPU share
+  int wakes = 0;                        // kswapd_wake (balance_pgdat passes)
+  int sleeps = 0;                       // real sleeps; 0 with wakes > 0 = awake the whole second
+  double duty = 1.0;                    // with sleeps > 0: share of each cycle spent awake
+  double cpu = 0;                       // kswapd CPU share
   uint64_t scanned = 0, reclaimed = 0;  // kswapd (lru_shrink_inactive and pgscan/pgsteal_kswapd)
   uint64_t quick = 0;                   // kswapd_high_wmark_hit_quickly
   uint64_t slabs = 0, allocstall = 0, refault = 0;
@@ -54,8 +54,8 @@ class SyntheticStream {
   TimeNs t_;
   bool per_zone_;
   bool awake_ = false;
-  uint64_t cpu_ns_ = 0, pageoutrun_ = 0, quick_ = 0, pgscan_ = 0, pgsteal_ = 0, slabs_ = 0,
-           allocstall_ = 0, refault_ = 0, pgscan_d_ = 0, pgsteal_d_ = 0, calls_ = 0;
+  uint64_t cpu_ns_ = 0, pageoutrun_ = 0, quick_ = 0, pgscan_ = 0, pgsteal_ = 0, slabs_ = 0, allocstall_ = 0,
+           refault_ = 0, pgscan_d_ = 0, pgsteal_d_ = 0, calls_ = 0;
 };
 
 }  // namespace kst::test

@@ -1,13 +1,14 @@
 // `kswaptrace watch`'s loop driven by a synthetic source with its own clock:
 // status lines, alert blocks, JSON lines and the --exit-on exit code.
+#include "cli/watch_loop.h"
+
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/watch_loop.h"
 #include "synthetic_stream.h"
 
 using namespace kst;

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "core/watermark_diff.h"
+
+#include <gtest/gtest.h>
 
 using namespace kst;
 

@@ -30,7 +30,8 @@ std::vector<Hazard> zero_watermark(const std::vector<Hazard>& hs) {
 }
 
 const Hazard* find(const std::vector<Hazard>& hs, const std::string& kind, const std::string& zone) {
-  auto it = std::find_if(hs.begin(), hs.end(), [&](const Hazard& h) { return h.kind == kind && h.zone == zone; });
+  auto it =
+      std::find_if(hs.begin(), hs.end(), [&](const Hazard& h) { return h.kind == kind && h.zone == zone; });
   return it == hs.end() ? nullptr : &*it;
 }
 
@@ -156,7 +157,8 @@ TEST_P(Healthy, NoZeroWatermarkHazard) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Captured, Healthy,
-                         ::testing::Values("zoneinfo-6.1-qemu384m", "zoneinfo-6.12-qemu384m", "zoneinfo-6.18-host",
+                         ::testing::Values("zoneinfo-6.1-qemu384m", "zoneinfo-6.12-qemu384m",
+                                           "zoneinfo-6.18-host",
                                            // vm.watermark_scale_factor=1000 (futile-reclaim guest): wide
                                            // gaps, but min is what min_free_kbytes implies.
                                            "zoneinfo-6.12-qemu384m-wsf1000"));

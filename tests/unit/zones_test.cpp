@@ -1,6 +1,7 @@
+#include "core/zones.h"
+
 #include <gtest/gtest.h>
 
-#include "core/zones.h"
 #include "test_util.h"
 
 using namespace kst;

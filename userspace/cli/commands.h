@@ -18,8 +18,8 @@ using Registry = std::vector<Registered>;
 
 // Exit codes shared by all commands.
 constexpr int kExitOk = 0;
-constexpr int kExitError = 1;  // bad input, missing privilege or kernel feature
-constexpr int kExitUsage = 2;  // command-line parse errors (CLI11)
+constexpr int kExitError = 1;    // bad input, missing privilege or kernel feature
+constexpr int kExitUsage = 2;    // command-line parse errors (CLI11)
 constexpr int kExitVerdict = 3;  // `watch --exit-on=KIND`: a verdict of that kind was raised
 
 // Set by SIGINT/SIGTERM; long-running commands stop, flush and report.

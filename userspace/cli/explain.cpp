@@ -78,15 +78,16 @@ int render(const ExplainOptions& o, const Context& c, const Explanation& ex, con
   if (o.json) {
     nlohmann::json j;
     if (rep) {
-      j["report"] = {{"kind", rep->kind == FailureReport::Kind::OomKill ? "oom_kill" : "page_allocation_failure"},
-                     {"comm", rep->comm},
-                     {"kernel_release", rep->kernel_release},
-                     {"hardware", rep->hardware},
-                     {"xen_guest", rep->xen_guest},
-                     {"nodemask", rep->nodemask},
-                     {"cpuset", rep->cpuset},
-                     {"mems_allowed", rep->mems_allowed},
-                     {"page_kb", rep->page_kb}};
+      j["report"] = {
+          {"kind", rep->kind == FailureReport::Kind::OomKill ? "oom_kill" : "page_allocation_failure"},
+          {"comm", rep->comm},
+          {"kernel_release", rep->kernel_release},
+          {"hardware", rep->hardware},
+          {"xen_guest", rep->xen_guest},
+          {"nodemask", rep->nodemask},
+          {"cpuset", rep->cpuset},
+          {"mems_allowed", rep->mems_allowed},
+          {"page_kb", rep->page_kb}};
     }
     j["request"] = {{"order", order},
                     {"gfp_mask", hex(c.gfp.mask)},
@@ -96,18 +97,21 @@ int render(const ExplainOptions& o, const Context& c, const Explanation& ex, con
                     {"highest_zone", c.gfp.highest_zone},
                     {"migratetype", std::string(1, c.gfp.migratetype)},
                     {"can_sleep", c.gfp.can_sleep}};
-    j["kernel"] = {{"version", to_string(c.kv)}, {"source", c.kv_source}, {"algorithm", wm_algo_label(c.algo)}};
+    j["kernel"] = {
+        {"version", to_string(c.kv)}, {"source", c.kv_source}, {"algorithm", wm_algo_label(c.algo)}};
     j["alloc_flags"] = ex.flags.describe();
     j["classzone"] = {{"index", ex.classzone_idx}, {"name", ex.classzone}};
     for (const auto& zr : ex.zonelist) {
-      nlohmann::json z = {{"node", zr.zone.nid},      {"zone", zr.zone.name}, {"index", zr.zone.zone_idx},
-                          {"free", zr.zone.free},     {"min", zr.zone.min},   {"low", zr.zone.low},
-                          {"high", zr.zone.high},     {"free_cma", zr.zone.free_cma},
+      nlohmann::json z = {{"node", zr.zone.nid},        {"zone", zr.zone.name},
+                          {"index", zr.zone.zone_idx},  {"free", zr.zone.free},
+                          {"min", zr.zone.min},         {"low", zr.zone.low},
+                          {"high", zr.zone.high},       {"free_cma", zr.zone.free_cma},
                           {"nr_free", zr.zone.nr_free}, {"lowmem_reserve", zr.zone.lowmem_reserve}};
       for (const auto& [m, r] : zr.marks) z["checks"][m] = result_json(r);
       j["zonelist"].push_back(z);
     }
-    for (const auto& w : ex.what_if) j["what_if"].push_back({{"variant", w.label}, {"result", result_json(w.result)}});
+    for (const auto& w : ex.what_if)
+      j["what_if"].push_back({{"variant", w.label}, {"result", result_json(w.result)}});
     j["verdict"] = {{"cause", cause_name(ex.cause)}, {"text", ex.verdict}};
     j["advice"] = ex.advice;
     std::vector<std::string> notes = ex.notes;
@@ -117,25 +121,28 @@ int render(const ExplainOptions& o, const Context& c, const Explanation& ex, con
     return kExitOk;
   }
   if (rep) {
-    std::printf("Report: %s %s%s\n", rep->comm.c_str(),
-                rep->kind == FailureReport::Kind::OomKill ? "invoked the OOM killer" : "page allocation failure",
-                rep->hardware.empty() ? "" : (" on " + rep->hardware).c_str());
+    std::printf(
+        "Report: %s %s%s\n", rep->comm.c_str(),
+        rep->kind == FailureReport::Kind::OomKill ? "invoked the OOM killer" : "page allocation failure",
+        rep->hardware.empty() ? "" : (" on " + rep->hardware).c_str());
   }
   std::printf("Request: order %d (%lld pages), mode %s = %s [%s, GFP table %s]\n", order, 1LL << order,
               hex(c.gfp.mask).c_str(), c.gfp.names.empty() ? "0" : join(c.gfp.names, "|").c_str(),
               c.gfp_source.c_str(), gfp_era_label(c.gfp.era));
-  std::printf("Kernel: %s (%s) -> %s watermark algorithm; ALLOC flags from the mode: %s\n", to_string(c.kv).c_str(),
-              c.kv_source.c_str(), wm_algo_label(c.algo), ex.flags.describe().c_str());
+  std::printf("Kernel: %s (%s) -> %s watermark algorithm; ALLOC flags from the mode: %s\n",
+              to_string(c.kv).c_str(), c.kv_source.c_str(), wm_algo_label(c.algo),
+              ex.flags.describe().c_str());
   std::string zl;
-  for (const auto& zr : ex.zonelist) zl += (zl.empty() ? "" : ", ") + ("Node " + std::to_string(zr.zone.nid) + " " + zr.zone.name);
+  for (const auto& zr : ex.zonelist)
+    zl += (zl.empty() ? "" : ", ") + ("Node " + std::to_string(zr.zone.nid) + " " + zr.zone.name);
   std::printf("Zonelist: %s; lowmem_reserve class zone: %s\n\n", zl.empty() ? "(none)" : zl.c_str(),
               ex.classzone.empty() ? "?" : ex.classzone.c_str());
   for (const auto& zr : ex.zonelist) {
     const WmZone& z = zr.zone;
     if (z.has_watermarks)
       std::printf("Node %d %s: free %lld, min %lld, low %lld, high %lld pages\n", z.nid, z.name.c_str(),
-                  static_cast<long long>(z.free), static_cast<long long>(z.min), static_cast<long long>(z.low),
-                  static_cast<long long>(z.high));
+                  static_cast<long long>(z.free), static_cast<long long>(z.min),
+                  static_cast<long long>(z.low), static_cast<long long>(z.high));
     else
       std::printf("Node %d %s: (no free/min figures)\n", z.nid, z.name.c_str());
     for (const auto& [m, r] : zr.marks) {
@@ -146,7 +153,8 @@ int render(const ExplainOptions& o, const Context& c, const Explanation& ex, con
   if (!ex.what_if.empty()) {
     std::printf("\nHow the mode changes it (Node %d %s, min watermark):\n", ex.zonelist.front().zone.nid,
                 ex.zonelist.front().zone.name.c_str());
-    for (const auto& w : ex.what_if) std::printf("  %-46s %s\n", w.label.c_str(), result_short(w.result).c_str());
+    for (const auto& w : ex.what_if)
+      std::printf("  %-46s %s\n", w.label.c_str(), result_short(w.result).c_str());
   }
   std::printf("\nVerdict (%s): %s\n", cause_name(ex.cause), ex.verdict.c_str());
   if (!ex.advice.empty()) {
@@ -162,10 +170,14 @@ int render(const ExplainOptions& o, const Context& c, const Explanation& ex, con
 }
 
 bool pick_algorithm(const ExplainOptions& o, Context& c, std::string* err) {
-  if (o.algorithm == "auto") c.algo = wm_algo_for(c.kv);
-  else if (o.algorithm == "pre-4.4") c.algo = WmAlgo::Pre44;
-  else if (o.algorithm == "4.4+") c.algo = WmAlgo::Post44;
-  else if (o.algorithm == "6.4+") c.algo = WmAlgo::Post64;
+  if (o.algorithm == "auto")
+    c.algo = wm_algo_for(c.kv);
+  else if (o.algorithm == "pre-4.4")
+    c.algo = WmAlgo::Pre44;
+  else if (o.algorithm == "4.4+")
+    c.algo = WmAlgo::Post44;
+  else if (o.algorithm == "6.4+")
+    c.algo = WmAlgo::Post64;
   else {
     *err = "--algorithm must be pre-4.4, 4.4+, 6.4+ or auto";
     return false;
@@ -191,7 +203,8 @@ int run_report(const ExplainOptions& o) {
   Context c;
   if (!o.kernel_version.empty()) {
     auto kv = parse_kernel_version(o.kernel_version);
-    if (!kv) return fail("bad --kernel-version '" + o.kernel_version + "' (want e.g. 4.4 or 5.10.0-28-amd64)");
+    if (!kv)
+      return fail("bad --kernel-version '" + o.kernel_version + "' (want e.g. 4.4 or 5.10.0-28-amd64)");
     c.kv = *kv;
     c.kv_source = "--kernel-version";
   } else if (rep.kernel) {
@@ -204,7 +217,8 @@ int run_report(const ExplainOptions& o) {
     c.kv = {4, 9};
     c.kv_source = "guessed: 4.5+ report fields; pass --kernel-version for a better answer";
   } else {
-    return fail("the report does not say which kernel printed it; pass --kernel-version (e.g. 2.6.32 or 4.9)");
+    return fail(
+        "the report does not say which kernel printed it; pass --kernel-version (e.g. 2.6.32 or 4.9)");
   }
   GfpEra era = gfp_era_for(c.kv);
   if (!rep.mode_names.empty()) {
@@ -214,8 +228,8 @@ int run_report(const ExplainOptions& o) {
       c.gfp = decode_gfp(*m, era);
       c.gfp_source = "printed names";
       if (rep.mode_known && *m != rep.mode)
-        c.warnings.push_back("printed names encode " + hex(*m) + " in the " + gfp_era_label(era) + " table, the report says " +
-                             hex(rep.mode) + ": --kernel-version may be off");
+        c.warnings.push_back("printed names encode " + hex(*m) + " in the " + gfp_era_label(era) +
+                             " table, the report says " + hex(rep.mode) + ": --kernel-version may be off");
     } else {
       c.warnings.push_back(err + "; decoding the hex mode instead");
     }
@@ -225,8 +239,8 @@ int run_report(const ExplainOptions& o) {
       c.gfp = decode_gfp(rep.mode, era);
       c.gfp_source = "hex decoded";
       if (c.gfp.unknown)
-        c.warnings.push_back("mode bits " + hex(c.gfp.unknown) + " are not defined in the " + gfp_era_label(era) +
-                             " table (vendor flag, or wrong --kernel-version)");
+        c.warnings.push_back("mode bits " + hex(c.gfp.unknown) + " are not defined in the " +
+                             gfp_era_label(era) + " table (vendor flag, or wrong --kernel-version)");
     } else {
       c.gfp = decode_gfp(0, era);
       c.gfp_source = "mode unknown";
@@ -237,8 +251,9 @@ int run_report(const ExplainOptions& o) {
   if (!pick_algorithm(o, c, &err)) return fail(err);
   c.warnings.insert(c.warnings.end(), rep.warnings.begin(), rep.warnings.end());
   if (rep.kind == FailureReport::Kind::OomKill)
-    c.warnings.push_back("an OOM-killer report: the allocation failed after reclaim; zone figures are from the "
-                         "time of printing");
+    c.warnings.push_back(
+        "an OOM-killer report: the allocation failed after reclaim; zone figures are from the "
+        "time of printing");
   ExplainRequest req;
   req.order = rep.order;
   req.gfp = c.gfp;
@@ -264,7 +279,8 @@ int run_live(const ExplainOptions& o) {
     auto kv = parse_kernel_version(rel);
     if (!kv) return fail("cannot tell the running kernel's version ('" + rel + "'); pass --kernel-version");
     c.kv = *kv;
-    c.kv_source = o.zoneinfo.empty() ? "running kernel" : "running kernel; pass --kernel-version for captured files";
+    c.kv_source =
+        o.zoneinfo.empty() ? "running kernel" : "running kernel; pass --kernel-version for captured files";
   }
   GfpEra era = gfp_era_for(c.kv);
   std::string err;
@@ -293,8 +309,9 @@ int run_live(const ExplainOptions& o) {
     return fail(e.what());
   }
   if (o.zoneinfo.empty() && !read_text_file("/proc/pagetypeinfo"))
-    c.warnings.push_back("/proc/pagetypeinfo not readable (root only on 5.8+): migratetypes of free blocks "
-                         "unknown, assumed usable");
+    c.warnings.push_back(
+        "/proc/pagetypeinfo not readable (root only on 5.8+): migratetypes of free blocks "
+        "unknown, assumed usable");
   ExplainRequest req;
   req.order = o.order;
   req.gfp = c.gfp;
@@ -322,15 +339,18 @@ int run_explain(const ExplainOptions& o) {
 void register_explain(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<ExplainOptions>();
   CLI::App* sub = app.add_subcommand(
-      "explain", "explain an allocation failure: decode a pasted report, or check an order against the zone state");
+      "explain",
+      "explain an allocation failure: decode a pasted report, or check an order against the zone state");
   sub->add_option("report", o->report, "allocation-failure report to decode (- for stdin)");
   sub->add_option("--order", o->order, "allocation order to check against live or captured zone state");
-  sub->add_option("--gfp", o->gfp, "GFP mask: 0xHEX or names like GFP_ATOMIC|__GFP_COMP (default GFP_KERNEL)");
+  sub->add_option("--gfp", o->gfp,
+                  "GFP mask: 0xHEX or names like GFP_ATOMIC|__GFP_COMP (default GFP_KERNEL)");
   sub->add_option("--algorithm", o->algorithm, "watermark algorithm: pre-4.4, 4.4+, 6.4+ or auto")
       ->capture_default_str();
   sub->add_option("--zoneinfo", o->zoneinfo, "captured /proc/zoneinfo instead of the live one");
   sub->add_option("--buddyinfo", o->buddyinfo, "captured /proc/buddyinfo");
-  sub->add_option("--kernel-version", o->kernel_version, "kernel that produced the input (GFP table, algorithm)");
+  sub->add_option("--kernel-version", o->kernel_version,
+                  "kernel that produced the input (GFP table, algorithm)");
   sub->add_flag("-j,--json", o->json, "JSON output");
   reg.push_back({sub, [o]() { return run_explain(*o); }});
 }

@@ -86,7 +86,8 @@ int run_export(const ExportOptions& o) {
 
 void register_export(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<ExportOptions>();
-  CLI::App* sub = app.add_subcommand("export", "convert a recording to a timeline for Perfetto / chrome://tracing");
+  CLI::App* sub =
+      app.add_subcommand("export", "convert a recording to a timeline for Perfetto / chrome://tracing");
   sub->add_option("path", o->path, "recording directory or segment file")->required();
   sub->add_option("--format", o->format, "output format")->check(CLI::IsMember({"chrome-trace"}));
   sub->add_option("-o,--output", o->out, "output file ('-' for stdout)")->required();

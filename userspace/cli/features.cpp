@@ -7,10 +7,10 @@
 #include "cli/commands.h"
 #include "sources/bpf_tracer.h"
 #include "sources/feature_probe.h"
-#include "sources/hotadd_probes.h"
 #include "sources/hotadd_monitor.h"
-#include "sources/uevent_listener.h"
+#include "sources/hotadd_probes.h"
 #include "sources/procfs.h"
+#include "sources/uevent_listener.h"
 
 namespace kst::cli {
 namespace {
@@ -34,7 +34,8 @@ int run_features(const FeaturesOptions& o) {
     rows.push_back({"tp_btf", probe.tp_btf()});
     rows.push_back({"fentry", probe.fentry()});
   } else {
-    for (const char* k : {"ringbuf", "tp_btf", "fentry"}) rows.push_back({k, {false, "not probed (needs root)"}});
+    for (const char* k : {"ringbuf", "tp_btf", "fentry"})
+      rows.push_back({k, {false, "not probed (needs root)"}});
   }
   rows.push_back({"kprobes", probe.kprobes()});
   std::vector<AttachPlan> plan = plan_attach(probe, AttachMode::Auto);
@@ -85,8 +86,8 @@ int run_features(const FeaturesOptions& o) {
       std::printf("%-10s %-4s %s\n", k.c_str(), p.ok ? "yes" : "no", p.detail.c_str());
     std::printf("\n%-42s %-8s %-7s %-4s %s\n", "tracepoint", "needed", "tracefs", "btf", "mode");
     for (const auto& p : plan)
-      std::printf("%-42s %-8s %-7s %-4s %s\n", (p.sys + ":" + p.name).c_str(), p.required ? "yes" : "optional",
-                  p.in_tracefs ? "yes" : "no", p.in_btf ? "yes" : "no",
+      std::printf("%-42s %-8s %-7s %-4s %s\n", (p.sys + ":" + p.name).c_str(),
+                  p.required ? "yes" : "optional", p.in_tracefs ? "yes" : "no", p.in_btf ? "yes" : "no",
                   p.mode.empty() ? ("missing: " + p.reason).c_str() : p.mode.c_str());
     std::printf("\n%-42s %-10s %s\n", "hot-add source", "kind", "mode");
     for (const auto& h : hotadd)
@@ -100,7 +101,8 @@ int run_features(const FeaturesOptions& o) {
 
 void register_features(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<FeaturesOptions>();
-  CLI::App* sub = app.add_subcommand("features", "print what the running kernel supports and the attach mode per event");
+  CLI::App* sub =
+      app.add_subcommand("features", "print what the running kernel supports and the attach mode per event");
   sub->add_flag("-j,--json", o->json, "JSON output");
   sub->add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
       ->check(CLI::ExistingFile);

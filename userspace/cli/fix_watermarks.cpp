@@ -7,9 +7,9 @@
 // zone; writing back the current value changes nothing else (rewriting
 // min_free_kbytes would also work but pins it as a user setting).
 // Dry run by default; --apply acts. It never acts on its own.
-#include <cstdio>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -39,7 +39,9 @@ int run_fix(const FixOptions& o) {
     return fail(std::string("cannot read zone state: ") + e.what());
   }
   auto wsf = read_text_file(kScaleFactor);
-  if (!wsf) return fail(std::string("cannot read ") + kScaleFactor + " (kernel without watermark_scale_factor, < 4.6)");
+  if (!wsf)
+    return fail(std::string("cannot read ") + kScaleFactor +
+                " (kernel without watermark_scale_factor, < 4.6)");
   while (!wsf->empty() && (wsf->back() == '\n' || wsf->back() == ' ')) wsf->pop_back();
 
   std::vector<Hazard> hazards;
@@ -69,11 +71,12 @@ int run_fix(const FixOptions& o) {
     j["watermark_scale_factor"] = *wsf;
     j["changed"] = any_change;
     for (const auto& r : rows)
-      j["zones"].push_back({{"nid", r.nid},
-                            {"zone", r.zone},
-                            {"managed", r.managed},
-                            {"before", {{"min", r.min_before}, {"low", r.low_before}, {"high", r.high_before}}},
-                            {"after", {{"min", r.min_after}, {"low", r.low_after}, {"high", r.high_after}}}});
+      j["zones"].push_back(
+          {{"nid", r.nid},
+           {"zone", r.zone},
+           {"managed", r.managed},
+           {"before", {{"min", r.min_before}, {"low", r.low_before}, {"high", r.high_before}}},
+           {"after", {{"min", r.min_after}, {"low", r.low_after}, {"high", r.high_after}}}});
     for (const auto& h : hazards) j["zero_watermark_zones"].push_back(h.zone);
     std::cout << j.dump(2) << "\n";
     return kExitOk;
@@ -87,14 +90,17 @@ int run_fix(const FixOptions& o) {
                   (unsigned long long)r.low_before, (unsigned long long)r.high_before);
     if (o.apply)
       std::snprintf(a, sizeof a, "%llu/%llu/%llu%s", (unsigned long long)r.min_after,
-                    (unsigned long long)r.low_after, (unsigned long long)r.high_after, r.changed() ? "  (changed)" : "");
-    std::printf("  %-4d %-8s %10llu  %-22s %-22s\n", r.nid, r.zone.c_str(), (unsigned long long)r.managed, b, a);
+                    (unsigned long long)r.low_after, (unsigned long long)r.high_after,
+                    r.changed() ? "  (changed)" : "");
+    std::printf("  %-4d %-8s %10llu  %-22s %-22s\n", r.nid, r.zone.c_str(), (unsigned long long)r.managed, b,
+                a);
   }
   if (!o.apply) {
     if (hazards.empty())
       std::printf("no zone has zero or far-too-low watermarks: nothing to fix\n");
     else
-      std::printf("%zu zone(s) with zero or far-too-low watermarks; run with --apply to recompute\n", hazards.size());
+      std::printf("%zu zone(s) with zero or far-too-low watermarks; run with --apply to recompute\n",
+                  hazards.size());
   } else if (!any_change) {
     std::printf("the kernel recomputed the watermarks and nothing changed\n");
   } else {
@@ -107,9 +113,9 @@ int run_fix(const FixOptions& o) {
 
 void register_fix_watermarks(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<FixOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "fix-watermarks",
-      "make the kernel recompute zone watermarks by rewriting vm.watermark_scale_factor (dry run unless --apply)");
+  CLI::App* sub = app.add_subcommand("fix-watermarks",
+                                     "make the kernel recompute zone watermarks by rewriting "
+                                     "vm.watermark_scale_factor (dry run unless --apply)");
   sub->add_flag("--apply", o->apply, "actually write the sysctl (needs root)");
   sub->add_flag("-j,--json", o->json, "JSON output");
   reg.push_back({sub, [o]() { return run_fix(*o); }});

@@ -1,12 +1,13 @@
 // `kswaptrace gfp MASK --kernel-version V`: decode a GFP mask of a given
 // kernel era, and say what the page allocator makes of it.
+#include "core/gfp.h"
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "core/gfp.h"
 #include "sources/procfs.h"
 
 namespace kst::cli {
@@ -61,14 +62,16 @@ int run_gfp(const GfpOptions& o) {
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
-  std::printf("%s = %s   (kernel %s, %s; GFP table %s)\n", hex(g.mask).c_str(), names.c_str(), to_string(*kv).c_str(),
-              source.c_str(), gfp_era_label(era));
+  std::printf("%s = %s   (kernel %s, %s; GFP table %s)\n", hex(g.mask).c_str(), names.c_str(),
+              to_string(*kv).c_str(), source.c_str(), gfp_era_label(era));
   std::printf("  flags:        ");
   for (size_t i = 0; i < g.flags.size(); i++) std::printf("%s%s", i ? " " : "", g.flags[i].c_str());
   std::printf("\n");
-  if (g.unknown) std::printf("  unknown bits: %s (not defined in this era's table)\n", hex(g.unknown).c_str());
+  if (g.unknown)
+    std::printf("  unknown bits: %s (not defined in this era's table)\n", hex(g.unknown).c_str());
   std::printf("  zones:        %s and below\n", g.highest_zone.c_str());
-  std::printf("  migratetype:  %s\n", g.migratetype == 'M' ? "movable" : (g.migratetype == 'E' ? "reclaimable" : "unmovable"));
+  std::printf("  migratetype:  %s\n",
+              g.migratetype == 'M' ? "movable" : (g.migratetype == 'E' ? "reclaimable" : "unmovable"));
   std::printf("  may sleep:    %s (direct reclaim/compaction %s)\n", g.can_sleep ? "yes" : "no",
               g.can_sleep ? "allowed" : "not allowed");
   std::printf("  wakes kswapd: %s\n", g.kswapd ? "yes" : "no");
@@ -82,7 +85,8 @@ void register_gfp(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<GfpOptions>();
   CLI::App* sub = app.add_subcommand("gfp", "decode a GFP mask for a kernel version");
   sub->add_option("mask", o->mask, "0xHEX, decimal, or names like GFP_KERNEL|__GFP_COMP")->required();
-  sub->add_option("--kernel-version", o->kernel_version, "kernel the mask comes from (default: running kernel)");
+  sub->add_option("--kernel-version", o->kernel_version,
+                  "kernel the mask comes from (default: running kernel)");
   sub->add_option("--order", o->order, "allocation order (6.4+ ALLOC_HIGHATOMIC depends on it)");
   sub->add_flag("-j,--json", o->json, "JSON output");
   reg.push_back({sub, [o]() { return run_gfp(*o); }});

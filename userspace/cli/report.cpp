@@ -43,8 +43,8 @@ int run_report(const ReportOptions& o) {
     return fail(e.what());
   }
   const ReadStats& st = reader->stats();
-  std::cerr << "recording " << h.recording_id << " of " << h.hostname << " (" << h.kernel_release << "): "
-            << wall_time(h, r.first_ts) << " .. " << wall_time(h, r.last_ts) << ", " << st.segments
+  std::cerr << "recording " << h.recording_id << " of " << h.hostname << " (" << h.kernel_release
+            << "): " << wall_time(h, r.first_ts) << " .. " << wall_time(h, r.last_ts) << ", " << st.segments
             << " segment(s), " << st.blocks << " blocks, " << st.events << " events";
   if (r.ended)
     std::cerr << "; ended: " << rec::end_reason_name(r.end_reason) << "\n";
@@ -67,10 +67,12 @@ int run_report(const ReportOptions& o) {
 
 void register_report(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<ReportOptions>();
-  CLI::App* sub = app.add_subcommand("report", "summarize a recording (or a time window of it) like the one-shot");
+  CLI::App* sub =
+      app.add_subcommand("report", "summarize a recording (or a time window of it) like the one-shot");
   sub->add_option("path", o->path, "recording directory or segment file")->required();
-  sub->add_option("--from", o->from,
-                  "window start: seconds after the recording start, 'YYYY-MM-DD HH:MM:SS', 'HH:MM[:SS]' or @EPOCH");
+  sub->add_option(
+      "--from", o->from,
+      "window start: seconds after the recording start, 'YYYY-MM-DD HH:MM:SS', 'HH:MM[:SS]' or @EPOCH");
   sub->add_option("--to", o->to, "window end (same forms as --from)");
   sub->add_flag("-j,--json", o->json, "print the summary as JSON");
   reg.push_back({sub, [o]() { return run_report(*o); }});

@@ -32,7 +32,8 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
     out << "kswaptrace watch: Linux " << src.info().kernel_release << ", a status line per node every "
         << o.interval << " s; verdicts need " << o.detector.hold_s << " s of evidence. Ctrl-C to end.\n";
   else  // stdout holds only JSON lines; say on stderr that tracing has started
-    err << "kswaptrace watch: tracing, one JSON object per status line and verdict change. Hit Ctrl-C to end.\n";
+    err << "kswaptrace watch: tracing, one JSON object per status line and verdict change. Hit Ctrl-C to "
+           "end.\n";
   out.flush();
 
   const auto ns = [](double s) { return static_cast<TimeNs>(s * 1e9); };

@@ -33,9 +33,9 @@ class WatchSource {
 };
 
 struct WatchOptions {
-  double interval = 5;   // seconds between status lines
-  double tick = 1;       // seconds between samples + evaluations
-  double duration = 0;   // stop after this many seconds (0: until stopped)
+  double interval = 5;  // seconds between status lines
+  double tick = 1;      // seconds between samples + evaluations
+  double duration = 0;  // stop after this many seconds (0: until stopped)
   bool json = false;
   std::set<std::string> exit_on;  // verdict keys (verdict_key()) or "any"
   DetectorConfig detector;

@@ -8,9 +8,7 @@ namespace {
 
 using CellKey = std::tuple<int32_t, int32_t, uint8_t, uint8_t, uint8_t>;
 
-CellKey key_of(const AllocCell& c) {
-  return {c.nid, c.zid, c.order, c.migratetype, c.gfp_class};
-}
+CellKey key_of(const AllocCell& c) { return {c.nid, c.zid, c.order, c.migratetype, c.gfp_class}; }
 
 std::string zone_label(int32_t nid, int32_t zid, const std::vector<ZoneInfo>& zones) {
   if (nid < 0 || zid < 0) return "unknown";
@@ -19,8 +17,7 @@ std::string zone_label(int32_t nid, int32_t zid, const std::vector<ZoneInfo>& zo
   return "node" + std::to_string(nid) + "/zid" + std::to_string(zid);
 }
 
-void add_row(std::map<std::string, AllocRow>& rows, const std::string& key, uint64_t calls,
-             uint64_t pages) {
+void add_row(std::map<std::string, AllocRow>& rows, const std::string& key, uint64_t calls, uint64_t pages) {
   AllocRow& r = rows[key];
   r.key = key;
   r.calls += calls;
@@ -40,10 +37,10 @@ std::vector<AllocRow> finish(std::map<std::string, AllocRow>& rows, double secon
 
 const char* gfp_class_name(uint8_t cls) {
   switch (cls & 3) {
-    case 0: return "nowait";           // no direct reclaim: atomic / GFP_NOWAIT
-    case 1: return "kernel";           // may direct-reclaim, not movable
-    case 2: return "movable-nowait";   // movable, no direct reclaim
-    default: return "movable";         // movable, may direct-reclaim (user pages)
+    case 0: return "nowait";          // no direct reclaim: atomic / GFP_NOWAIT
+    case 1: return "kernel";          // may direct-reclaim, not movable
+    case 2: return "movable-nowait";  // movable, no direct reclaim
+    default: return "movable";        // movable, may direct-reclaim (user pages)
   }
 }
 
@@ -54,9 +51,8 @@ std::string migratetype_name(const SourceInfo& src, uint8_t mt) {
   return "mt" + std::to_string(mt);
 }
 
-AllocSummary summarize_allocs(const AllocCounters& first, const AllocCounters& last,
-                              double seconds, const SourceInfo& src,
-                              const std::vector<ZoneInfo>& zones) {
+AllocSummary summarize_allocs(const AllocCounters& first, const AllocCounters& last, double seconds,
+                              const SourceInfo& src, const std::vector<ZoneInfo>& zones) {
   AllocSummary s;
   s.available = true;
   std::map<CellKey, uint64_t> base;

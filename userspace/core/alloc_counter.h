@@ -8,8 +8,7 @@
 
 namespace kst {
 
-AllocSummary summarize_allocs(const AllocCounters& first, const AllocCounters& last,
-                              double seconds, const SourceInfo& src,
-                              const std::vector<ZoneInfo>& zones);
+AllocSummary summarize_allocs(const AllocCounters& first, const AllocCounters& last, double seconds,
+                              const SourceInfo& src, const std::vector<ZoneInfo>& zones);
 
 }  // namespace kst

@@ -13,11 +13,10 @@ template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
 bool reclaim_related(const std::string& k) {
-  static const char* kPrefixes[] = {"pageoutrun", "allocstall",   "pgscan_",   "pgsteal_",
-                                    "pgalloc_",   "kswapd_",      "slabs_scanned",
-                                    "compact_stall", "compact_fail", "compact_success",
-                                    "workingset_refault", "pswpin", "pswpout", "oom_kill",
-                                    "pgmajfault", "pgrefill"};
+  static const char* kPrefixes[] = {
+      "pageoutrun",    "allocstall",    "pgscan_",      "pgsteal_",        "pgalloc_",           "kswapd_",
+      "slabs_scanned", "compact_stall", "compact_fail", "compact_success", "workingset_refault", "pswpin",
+      "pswpout",       "oom_kill",      "pgmajfault",   "pgrefill"};
   for (const char* p : kPrefixes)
     if (k.rfind(p, 0) == 0) return true;
   return false;
@@ -61,7 +60,9 @@ void Analyzer::on_event(const Event& e) {
                  [&](const MemoryBlockEvent& x) { hotadd_.on(e.ts, x); },
                  [&](const BalloonSample& x) { hotadd_.on(e.ts, x); },
                  [&](const HotplugCall& x) { hotadd_.on(e.ts, x); },
-                 [&](const VerdictChange& x) { recorded_verdicts_.push_back({e.ts, x}); },
+                 [&](const VerdictChange& x) {
+                   recorded_verdicts_.push_back({e.ts, x});
+                 },
              },
              e.data);
 }
@@ -137,8 +138,8 @@ Summary Analyzer::summary(TimeNs end) const {
     s.hazards = zone_hazards(s.zones, s.min_free_kbytes, source_.page_size);
   }
   if (alloc_.last)
-    s.alloc = summarize_allocs(alloc_.first ? *alloc_.first : AllocCounters{}, *alloc_.last, dur,
-                               source_, s.zones);
+    s.alloc =
+        summarize_allocs(alloc_.first ? *alloc_.first : AllocCounters{}, *alloc_.last, dur, source_, s.zones);
 
   if (vmstat_.first && vmstat_.last) {
     s.have_vmstat = true;

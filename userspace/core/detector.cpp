@@ -49,8 +49,8 @@ uint64_t vm_get(const VmstatSample& v, const char* key) {
 // Pages on the zone's LRU lists: 4.8+ names them nr_zone_*, 4.4 nr_*.
 uint64_t zone_lru(const ZoneInfo& z) {
   uint64_t sum = 0;
-  for (const char* k : {"nr_zone_inactive_anon", "nr_zone_active_anon", "nr_zone_inactive_file",
-                        "nr_zone_active_file"})
+  for (const char* k :
+       {"nr_zone_inactive_anon", "nr_zone_active_anon", "nr_zone_inactive_file", "nr_zone_active_file"})
     sum += z.stat(k);
   if (sum) return sum;
   for (const char* k : {"nr_inactive_anon", "nr_active_anon", "nr_inactive_file", "nr_active_file"})
@@ -169,8 +169,7 @@ void Detector::update(Track& t, TimeNs now, bool cond, bool immediate, double ho
   }
 }
 
-NodeStatus Detector::node_status(int32_t nid, const Snapshot& now, const Snapshot& then,
-                                 size_t node_count) {
+NodeStatus Detector::node_status(int32_t nid, const Snapshot& now, const Snapshot& then, size_t node_count) {
   NodeStatus st;
   st.nid = nid;
   const NodeCum empty;
@@ -234,8 +233,7 @@ NodeStatus Detector::node_status(int32_t nid, const Snapshot& now, const Snapsho
     st.direct_per_s = d(now.direct, then.direct) / span;
     st.memcg_per_s = d(now.memcg, then.memcg) / span;
 
-    st.high_order_req_per_s =
-        std::max(d(a.high_req, b.high_req), d(a.high_wake, b.high_wake)) / span;
+    st.high_order_req_per_s = std::max(d(a.high_req, b.high_req), d(a.high_wake, b.high_wake)) / span;
     uint64_t best = 0;
     for (const auto& [order, cnt] : a.high_req_by_order) {
       auto it = b.high_req_by_order.find(order);
@@ -392,8 +390,8 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
       const bool no_progress = st.progress_known && st.steal_per_run < cfg_.livelock_steal_per_run;
       const bool spinning =
           st.cpu >= 0 ? st.cpu >= cfg_.livelock_cpu : st.runs_per_s >= cfg_.livelock_runs_per_s;
-      const bool tiny_spin = tz && st.quick >= 0.5 && st.slab_per_lru >= 10 &&
-                             st.runs_per_s >= cfg_.livelock_runs_per_s;
+      const bool tiny_spin =
+          tz && st.quick >= 0.5 && st.slab_per_lru >= 10 && st.runs_per_s >= cfg_.livelock_runs_per_s;
       // memory is not short: a big zone is above its high watermark (DMA32 in the
       // 4.4 spin). Without zoneinfo, no allocation stalls stands in. Research A5
       // also accepted "no allocstall growth" with zoneinfo present, but the VM
@@ -406,23 +404,25 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
       update(t, now, cond, false, cfg_.hold_s, st.awake_s >= cfg_.livelock_awake_s);
       if (cond) {
         base(t, "LIVELOCK", "critical", true, st.awake_since);
-        std::string m = fmt(
-            "kswapd%d has been awake for %.0f s without sleeping, running %.1f balance passes/s%s, and "
-            "reclaims almost nothing (%.1f pages per pass%s).",
-            nid, st.awake_s, st.runs_per_s,
-            st.cpu >= 0 ? fmt(" at %.0f%% of a CPU", pct(st.cpu)).c_str() : " (CPU time unknown)",
-            st.steal_per_run, st.eff >= 0 ? fmt(", efficiency %.1f%%", pct(st.eff)).c_str() : "");
+        std::string m =
+            fmt("kswapd%d has been awake for %.0f s without sleeping, running %.1f balance passes/s%s, and "
+                "reclaims almost nothing (%.1f pages per pass%s).",
+                nid, st.awake_s, st.runs_per_s,
+                st.cpu >= 0 ? fmt(" at %.0f%% of a CPU", pct(st.cpu)).c_str() : " (CPU time unknown)",
+                st.steal_per_run, st.eff >= 0 ? fmt(", efficiency %.1f%%", pct(st.eff)).c_str() : "");
         if (tz && tzone)
-          m += fmt(" Node %d %s has %llu managed of %llu present pages with watermarks %llu/%llu/%llu: "
-                   "kswapd keeps trying to balance a zone it can never balance (the Xen balloon bug, "
-                   "LP#1518457).",
-                   nid, tzone->name.c_str(), (unsigned long long)tzone->managed,
-                   (unsigned long long)tzone->present, (unsigned long long)tzone->min,
-                   (unsigned long long)tzone->low, (unsigned long long)tzone->high);
+          m +=
+              fmt(" Node %d %s has %llu managed of %llu present pages with watermarks %llu/%llu/%llu: "
+                  "kswapd keeps trying to balance a zone it can never balance (the Xen balloon bug, "
+                  "LP#1518457).",
+                  nid, tzone->name.c_str(), (unsigned long long)tzone->managed,
+                  (unsigned long long)tzone->present, (unsigned long long)tzone->min,
+                  (unsigned long long)tzone->low, (unsigned long long)tzone->high);
         if (st.quick >= 0.5)
-          m += fmt(" %.0f%% of passes found the node unbalanced again at once "
-                   "(kswapd_high_wmark_hit_quickly).",
-                   pct(st.quick));
+          m +=
+              fmt(" %.0f%% of passes found the node unbalanced again at once "
+                  "(kswapd_high_wmark_hit_quickly).",
+                  pct(st.quick));
         if (st.big_zone_balanced)
           m += " Other zones are above their high watermark, so the work is pointless.";
         t.v.message = m;
@@ -432,16 +432,21 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
                  "zone_balanced low==high check, or 4.8+). Meanwhile avoid the sliver zone: keep the balloon "
                  "from hot-adding memory (udev memory hot-add rule) or size the guest so the hot-added zone "
                  "is populated."
-               : "Check /proc/zoneinfo of the node (managed vs present, min/low/high and free of each zone) and "
+               : "Check /proc/zoneinfo of the node (managed vs present, min/low/high and free of each zone) "
+                 "and "
                  "the kswapd_high_wmark_hit_quickly rate against pageoutrun in /proc/vmstat; a zone whose "
                  "watermarks kswapd cannot reach keeps it spinning. `top -H -p $(pgrep kswapd)` confirms the "
-                 "CPU. `kswaptrace fix-watermarks` shows whether the kernel's watermarks are stale and can make it "
+                 "CPU. `kswaptrace fix-watermarks` shows whether the kernel's watermarks are stale and can "
+                 "make it "
                  "recompute them.";
-        t.v.evidence = {{"awake_s", st.awake_s},       {"runs_per_s", st.runs_per_s},
+        t.v.evidence = {{"awake_s", st.awake_s},
+                        {"runs_per_s", st.runs_per_s},
                         {"cpu_pct", st.cpu >= 0 ? pct(st.cpu) : -1},
                         {"steal_per_run", st.steal_per_run},
-                        {"efficiency", st.eff},        {"scanned_per_s", st.scanned_per_s},
-                        {"quick_ratio", st.quick},     {"slab_per_lru", st.slab_per_lru},
+                        {"efficiency", st.eff},
+                        {"scanned_per_s", st.scanned_per_s},
+                        {"quick_ratio", st.quick},
+                        {"slab_per_lru", st.slab_per_lru},
                         {"allocstall_per_s", st.allocstall_per_s}};
         if (tzone) {
           t.v.evidence["zone_managed"] = static_cast<double>(tzone->managed);
@@ -455,8 +460,8 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
     // the hopeless-node flag flipping back and forth.
     {
       const bool busy = st.awake || st.duty >= 0.5;
-      const bool scan_cond = valid && busy && st.scanned_per_s >= cfg_.futile_min_scan_per_s &&
-                             st.eff >= 0 && st.eff < cfg_.futile_eff;
+      const bool scan_cond = valid && busy && st.scanned_per_s >= cfg_.futile_min_scan_per_s && st.eff >= 0 &&
+                             st.eff < cfg_.futile_eff;
       const bool toggling = st.toggles >= cfg_.futile_toggles;
       const bool cond = scan_cond || toggling;
       Track& t = track("FUTILE-RECLAIM");
@@ -467,7 +472,8 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
              st.awake && st.awake_since && st.awake_since < t.cond_since ? st.awake_since : t.cond_since);
         std::string m;
         if (scan_cond)
-          m = fmt("kswapd%d has been busy for %.0f s (awake %.0f%% of the last %.0f s%s), scanning %.0f "
+          m =
+              fmt("kswapd%d has been busy for %.0f s (awake %.0f%% of the last %.0f s%s), scanning %.0f "
                   "pages/s but reclaiming only %.0f pages/s (efficiency %.2f%%).",
                   nid, st.awake ? st.awake_s : (now - t.cond_since) / kNs, pct(st.duty), st.window_s,
                   st.cpu >= 0 ? fmt(", %.0f%% CPU", pct(st.cpu)).c_str() : "", st.scanned_per_s,
@@ -475,10 +481,11 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
         else
           m = fmt("kswapd%d keeps failing:", nid);
         if (toggling)
-          m += fmt(" node_unreclaimable flipped %d times in the last %.0f s: kswapd gives up after 16 "
-                   "passes that reclaim nothing, then a small success (usually direct reclaim) resets it "
-                   "and it starts over.",
-                   st.toggles, cfg_.futile_toggle_window_s);
+          m +=
+              fmt(" node_unreclaimable flipped %d times in the last %.0f s: kswapd gives up after 16 "
+                  "passes that reclaim nothing, then a small success (usually direct reclaim) resets it "
+                  "and it starts over.",
+                  st.toggles, cfg_.futile_toggle_window_s);
         t.v.message = m;
         t.v.advice =
             "Most memory is not reclaimable by kswapd: check what holds it in /proc/meminfo (anon without "
@@ -539,10 +546,10 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
       update(t, now, cond, false, cfg_.hold_s, true);
       if (cond) {
         base(t, "THRASHING", "warning", true, t.cond_since);
-        t.v.message = fmt(
-            "Reclaimed pages come straight back: %.0f refaults/s against %.0f pages/s reclaimed (ratio "
-            "%.2f). Reclaim works, but the working set does not fit in memory.",
-            st.refault_per_s, st.steal_total_per_s, st.refault_per_s / st.steal_total_per_s);
+        t.v.message =
+            fmt("Reclaimed pages come straight back: %.0f refaults/s against %.0f pages/s reclaimed (ratio "
+                "%.2f). Reclaim works, but the working set does not fit in memory.",
+                st.refault_per_s, st.steal_total_per_s, st.refault_per_s / st.steal_total_per_s);
         t.v.advice =
             "Find who refaults (workingset_refault_* in each cgroup's memory.stat, /proc/pressure/memory); "
             "add memory or shrink the working set. Tuning kswapd will not help.";
@@ -595,9 +602,10 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
                                       : " Kernel version unknown: on kernels before 4.8 this zone can keep "
                                         "kswapd awake forever.";
         else
-          t.v.message += fmt(" Linux %d.%d balances per node, so the shape alone does not make kswapd spin "
-                             "(measured on 6.1 and 6.12).",
-                             kmaj, kmin);
+          t.v.message +=
+              fmt(" Linux %d.%d balances per node, so the shape alone does not make kswapd spin "
+                  "(measured on 6.1 and 6.12).",
+                  kmaj, kmin);
         t.v.advice = tz->advice;
         t.v.evidence = {{"managed", static_cast<double>(tzone->managed)},
                         {"present", static_cast<double>(tzone->present)},
@@ -623,8 +631,9 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
             "awake %.0f%% of the time%s.",
             nid, st.reclaimed_per_s, st.eff >= 0 ? pct(st.eff) : 0.0, st.steal_per_run, pct(st.duty),
             st.cpu >= 0 ? fmt(", %.0f%% CPU", pct(st.cpu)).c_str() : "");
-        t.v.advice = "Nothing to fix in kswapd: this is its job. If latency suffers, look at direct reclaim "
-                     "stalls (allocstall) and the size of the working set.";
+        t.v.advice =
+            "Nothing to fix in kswapd: this is its job. If latency suffers, look at direct reclaim "
+            "stalls (allocstall) and the size of the working set.";
         t.v.evidence = {{"reclaimed_per_s", st.reclaimed_per_s},
                         {"efficiency", st.eff},
                         {"steal_per_run", st.steal_per_run},
@@ -644,8 +653,7 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
   auto hidden = [&](int32_t nid, const std::string& kind) {
     auto has = [&](const char* k) { return shown.count({nid, k}) > 0; };
     if (kind == "FUTILE-RECLAIM") return has("LIVELOCK");
-    if (kind == "HEALTHY-RECLAIM")
-      return has("LIVELOCK") || has("FUTILE-RECLAIM") || has("THRASHING");
+    if (kind == "HEALTHY-RECLAIM") return has("LIVELOCK") || has("FUTILE-RECLAIM") || has("THRASHING");
     return false;
   };
   for (const auto& [key, t] : tracks_) {

@@ -27,16 +27,16 @@
 namespace kst {
 
 struct DetectorConfig {
-  double window_s = 5;   // W: metrics are computed over the trailing W seconds
-  double hold_s = 20;    // a condition must hold this long before its verdict is raised
-  double clear_s = 10;   // and be false this long before the verdict is cleared
+  double window_s = 5;  // W: metrics are computed over the trailing W seconds
+  double hold_s = 20;   // a condition must hold this long before its verdict is raised
+  double clear_s = 10;  // and be false this long before the verdict is cleared
 
   // LIVELOCK: kswapd never sleeps, burns CPU and reclaims ~nothing.
-  double livelock_awake_s = 20;     // kswapd continuously awake at least this long
-  double livelock_cpu = 0.70;       // kswapd CPU share over the window
+  double livelock_awake_s = 20;       // kswapd continuously awake at least this long
+  double livelock_cpu = 0.70;         // kswapd CPU share over the window
   double livelock_steal_per_run = 4;  // pages reclaimed per balance_pgdat() pass, below = no progress
-  double livelock_runs_per_s = 10;  // passes per second: stands in for CPU when CPU time is unknown,
-                                    // and (with a tiny zone) escalates without CPU
+  double livelock_runs_per_s = 10;    // passes per second: stands in for CPU when CPU time is unknown,
+                                      // and (with a tiny zone) escalates without CPU
 
   // FUTILE-RECLAIM: kswapd busy for long, scanning a lot, reclaiming little.
   double futile_awake_s = 20;
@@ -49,8 +49,8 @@ struct DetectorConfig {
   double churn_requests_per_s = 10;
 
   // THRASHING: reclaim is productive but the pages come straight back.
-  double thrash_refault_ratio = 0.5;      // refaults / pages stolen
-  double thrash_min_steal_per_s = 1000;   // ignore trickles
+  double thrash_refault_ratio = 0.5;     // refaults / pages stolen
+  double thrash_min_steal_per_s = 1000;  // ignore trickles
 
   // WATERMARK-BOOST: boost stays > 0 although free is above the high watermark.
   // (held for hold_s like the others)
@@ -62,14 +62,14 @@ struct NodeStatus {
   double window_s = 0;       // actual span of the window (0: not enough samples yet)
   bool tracepoints = false;  // kswapd_wake/sleep seen for this node
   bool awake = false;
-  double awake_s = 0;        // length of the current awake stretch
+  double awake_s = 0;  // length of the current awake stretch
   TimeNs awake_since = 0;
-  double duty = 0;           // fraction of the window kswapd was awake
-  double cpu = -1;           // kswapd CPU share (1.0 = one CPU), -1 unknown
-  double runs_per_s = 0;     // balance_pgdat passes (kswapd_wake, or pageoutrun)
+  double duty = 0;        // fraction of the window kswapd was awake
+  double cpu = -1;        // kswapd CPU share (1.0 = one CPU), -1 unknown
+  double runs_per_s = 0;  // balance_pgdat passes (kswapd_wake, or pageoutrun)
   uint64_t wakes = 0, sleeps = 0;
   double scanned_per_s = 0, reclaimed_per_s = 0;  // by kswapd
-  double eff = -1;           // reclaimed/scanned, -1 when nothing was scanned
+  double eff = -1;                                // reclaimed/scanned, -1 when nothing was scanned
   double steal_per_run = 0;
   // whether scanned/reclaimed above measure this node's kswapd: lru_shrink_inactive
   // fired for it, or /proc/vmstat is the node's (single node). MGLRU kernels emit
@@ -81,14 +81,14 @@ struct NodeStatus {
   double direct_per_s = 0, memcg_per_s = 0;  // traced direct / memcg-limit reclaim episodes
   double refault_per_s = 0, steal_total_per_s = 0;
   double high_order_req_per_s = 0;
-  int32_t top_order = 0;     // most frequent order >= 1 among requests
-  std::string top_requester; // comm with most order >= 1 requests
+  int32_t top_order = 0;        // most frequent order >= 1 among requests
+  std::string top_requester;    // comm with most order >= 1 requests
   bool vmstat_is_node = false;  // vmstat numbers are system-wide; true when this is the only node
   // zones of the node (last sample)
   bool have_zones = false;
   uint64_t free = 0, high = 0, boost = 0, managed = 0;
   bool unreclaimable = false;
-  int toggles = 0;           // node_unreclaimable transitions within futile_toggle_window_s
+  int toggles = 0;                 // node_unreclaimable transitions within futile_toggle_window_s
   bool big_zone_balanced = false;  // a zone with >= 10% of the node's pages has free > high
   bool boost_above_high = false;   // a zone with boost > 0 has free > high
 };
@@ -131,8 +131,8 @@ class Detector {
   struct Snapshot {
     TimeNs t = 0;
     bool have_vmstat = false;
-    uint64_t pageoutrun = 0, high_quick = 0, pgscan_k = 0, pgsteal_k = 0, pgsteal_d = 0,
-             slabs = 0, allocstall = 0, refault = 0;
+    uint64_t pageoutrun = 0, high_quick = 0, pgscan_k = 0, pgsteal_k = 0, pgsteal_d = 0, slabs = 0,
+             allocstall = 0, refault = 0;
     uint64_t direct = 0, memcg = 0;
     std::map<int32_t, NodeCum> nodes;
   };

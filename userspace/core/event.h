@@ -111,8 +111,8 @@ struct KswapdCpuSample {
 // A kernel uevent for /sys/devices/system/memory/memoryN (NETLINK_KOBJECT_UEVENT),
 // with the block's sysfs attributes read when it was received ("" once removed).
 struct MemoryBlockEvent {
-  std::string action;  // "add", "online", "offline", "remove" (also "change", ...)
-  uint64_t block = 0;  // N of memoryN
+  std::string action;       // "add", "online", "offline", "remove" (also "change", ...)
+  uint64_t block = 0;       // N of memoryN
   uint64_t block_size = 0;  // bytes (block_size_bytes); 0: unknown
   std::string phys_index, state, valid_zones;
   uint64_t seqnum = 0;
@@ -144,10 +144,9 @@ struct VerdictChange {
   Verdict verdict;
 };
 
-using EventData = std::variant<KswapdWake, KswapdSleep, WakeupKswapd, DirectReclaim,
-                               ReclaimCounters, AllocCounters, ProbeCounters, VmstatSample,
-                               ZoneSample, KswapdCpuSample, MemoryBlockEvent, BalloonSample,
-                               HotplugCall, VerdictChange>;
+using EventData = std::variant<KswapdWake, KswapdSleep, WakeupKswapd, DirectReclaim, ReclaimCounters,
+                               AllocCounters, ProbeCounters, VmstatSample, ZoneSample, KswapdCpuSample,
+                               MemoryBlockEvent, BalloonSample, HotplugCall, VerdictChange>;
 
 struct Event {
   TimeNs ts = 0;
@@ -157,9 +156,9 @@ struct Event {
 // Where a stream came from and what it could see; carried into summaries.
 struct SourceInfo {
   std::string kernel_release;
-  std::string backend;                           // "bpf", "replay", "synthetic"
-  std::map<std::string, std::string> attach;     // event -> "tp_btf" | "tracepoint" | "missing"
-  std::vector<std::string> degraded;             // human-readable notes on what is missing
+  std::string backend;                        // "bpf", "replay", "synthetic"
+  std::map<std::string, std::string> attach;  // event -> "tp_btf" | "tracepoint" | "missing"
+  std::vector<std::string> degraded;          // human-readable notes on what is missing
   // hot-add sources (issue 6): name -> mode ("netlink", "fentry", "kprobe", "tp_btf",
   // "tracepoint", "sysfs", "procfs") or "missing: <why>"
   std::map<std::string, std::string> hotadd_sources;

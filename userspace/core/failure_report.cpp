@@ -66,8 +66,10 @@ bool timeish(std::string_view t) {
   if (t.empty() || !is_digit(t[0])) return false;
   bool sep = false;
   for (char c : t) {
-    if (c == ':' || c == '-') sep = true;
-    else if (!(is_digit(c) || c == '.' || c == 'T' || c == '+' || c == ',')) return false;
+    if (c == ':' || c == '-')
+      sep = true;
+    else if (!(is_digit(c) || c == '.' || c == 'T' || c == '+' || c == ','))
+      return false;
   }
   return sep;
 }
@@ -195,8 +197,8 @@ void parse_mode(std::string_view v, FailureReport& r) {
   }
   if (paren != std::string_view::npos) {
     size_t close = v.find(')', paren);
-    std::string_view names = v.substr(paren + 1, close == std::string_view::npos ? std::string_view::npos
-                                                                                 : close - paren - 1);
+    std::string_view names =
+        v.substr(paren + 1, close == std::string_view::npos ? std::string_view::npos : close - paren - 1);
     if (names != "none") r.mode_names = std::string(names.substr(0, 256));
   }
 }
@@ -212,9 +214,12 @@ void parse_kv_list(std::string_view t, FailureReport& r) {
     size_t eq = item.find('=');
     if (eq == std::string_view::npos) continue;
     std::string_view k = item.substr(0, eq), v = item.substr(eq + 1);
-    if (k == "nodemask") r.nodemask = std::string(v.substr(0, 64));
-    else if (k == "cpuset") r.cpuset = std::string(v.substr(0, 128));
-    else if (k == "mems_allowed") r.mems_allowed = std::string(v.substr(0, 64));
+    if (k == "nodemask")
+      r.nodemask = std::string(v.substr(0, 64));
+    else if (k == "cpuset")
+      r.cpuset = std::string(v.substr(0, 128));
+    else if (k == "mems_allowed")
+      r.mems_allowed = std::string(v.substr(0, 64));
   }
 }
 
@@ -224,7 +229,8 @@ FailureReport parse_failure_report(std::string_view input) {
   if (input.size() > kMaxInput) throw ParseError("report: input larger than 16 MiB");
   std::string text = maybe_unquote_printable(input);
   // journald/rsyslog escape embedded newlines as "#012"
-  for (size_t p = text.find("#012"); p != std::string::npos; p = text.find("#012", p)) text.replace(p, 4, "\n");
+  for (size_t p = text.find("#012"); p != std::string::npos; p = text.find("#012", p))
+    text.replace(p, 4, "\n");
 
   FailureReport r;
   std::vector<std::string_view> tok;
@@ -284,7 +290,8 @@ FailureReport parse_failure_report(std::string_view input) {
         have_order = true;
       } else if (starts_with(t, "mode:") || starts_with(t, "gfp_mask=")) {
         parse_mode(t.substr(t[0] == 'm' ? 5 : 9), cand);
-      } else if (t.find("nodemask=") != std::string_view::npos || t.find("cpuset=") != std::string_view::npos ||
+      } else if (t.find("nodemask=") != std::string_view::npos ||
+                 t.find("cpuset=") != std::string_view::npos ||
                  t.find("mems_allowed=") != std::string_view::npos) {
         parse_kv_list(t, cand);
       }
@@ -296,7 +303,8 @@ FailureReport parse_failure_report(std::string_view input) {
     }
   }
   if (start == std::string_view::npos)
-    throw ParseError("report: no 'page allocation failure: order:N' or 'invoked oom-killer: ... order=N' line found");
+    throw ParseError(
+        "report: no 'page allocation failure: order:N' or 'invoked oom-killer: ... order=N' line found");
   while (!r.comm.empty() && (r.comm.back() == ':' || r.comm.back() == ',')) r.comm.pop_back();
   if (!r.mode_known && r.mode_names.empty()) r.warnings.push_back("header has no GFP mode");
 
@@ -348,15 +356,24 @@ FailureReport parse_failure_report(std::string_view input) {
         auto v = kb_value(val);
         if (key == "writepending" || key == "reserved_highatomic" || key == "boost") r.modern_hints = true;
         if (!v) continue;
-        if (key == "free") z.free_kb = *v;
-        else if (key == "min") z.min_kb = *v;
-        else if (key == "low") z.low_kb = *v;
-        else if (key == "high") z.high_kb = *v;
-        else if (key == "boost") z.boost_kb = *v;
-        else if (key == "reserved_highatomic") z.reserved_highatomic_kb = *v;
-        else if (key == "free_cma") z.free_cma_kb = *v;
-        else if (key == "managed") z.managed_kb = *v;
-        else if (key == "present") z.present_kb = *v;
+        if (key == "free")
+          z.free_kb = *v;
+        else if (key == "min")
+          z.min_kb = *v;
+        else if (key == "low")
+          z.low_kb = *v;
+        else if (key == "high")
+          z.high_kb = *v;
+        else if (key == "boost")
+          z.boost_kb = *v;
+        else if (key == "reserved_highatomic")
+          z.reserved_highatomic_kb = *v;
+        else if (key == "free_cma")
+          z.free_cma_kb = *v;
+        else if (key == "managed")
+          z.managed_kb = *v;
+        else if (key == "present")
+          z.present_kb = *v;
       }
       k = j - 1;
       continue;
@@ -369,7 +386,8 @@ FailureReport parse_failure_report(std::string_view input) {
         if (!v || *v < 0) break;
         vals.push_back(*v);
       }
-      if (current < r.zones.size() && r.zones[current].lowmem_reserve.empty()) r.zones[current].lowmem_reserve = vals;
+      if (current < r.zones.size() && r.zones[current].lowmem_reserve.empty())
+        r.zones[current].lowmem_reserve = vals;
       k = j - 1;
       continue;
     }
@@ -390,8 +408,8 @@ FailureReport parse_failure_report(std::string_view input) {
           int o = 0;
           while (o <= kMaxOrder && (base << o) < s) o++;
           if (o > kMaxOrder || (base << o) != s) {
-            r.warnings.push_back(z.name + ": buddy block size " + std::to_string(s) + "kB is not a power of two of " +
-                                 std::to_string(base) + "kB");
+            r.warnings.push_back(z.name + ": buddy block size " + std::to_string(s) +
+                                 "kB is not a power of two of " + std::to_string(base) + "kB");
             continue;
           }
           if (static_cast<size_t>(o) >= z.nr_free.size()) {
@@ -435,25 +453,26 @@ FailureReport parse_failure_report(std::string_view input) {
     len = std::max(len, z.lowmem_reserve.size());
     if (std::find(seen.begin(), seen.end(), z.name) == seen.end()) seen.push_back(z.name);
   }
-  std::sort(seen.begin(), seen.end(), [](const std::string& a, const std::string& b) {
-    return zone_rank(a) < zone_rank(b);
-  });
+  std::sort(seen.begin(), seen.end(),
+            [](const std::string& a, const std::string& b) { return zone_rank(a) < zone_rank(b); });
   r.layout = seen;
   for (const char* filler : {"Movable", "Device", "HighMem", "DMA32", "DMA"}) {
     if (r.layout.size() >= len) break;
     if (std::find(r.layout.begin(), r.layout.end(), filler) == r.layout.end()) r.layout.push_back(filler);
   }
-  std::sort(r.layout.begin(), r.layout.end(), [](const std::string& a, const std::string& b) {
-    return zone_rank(a) < zone_rank(b);
-  });
+  std::sort(r.layout.begin(), r.layout.end(),
+            [](const std::string& a, const std::string& b) { return zone_rank(a) < zone_rank(b); });
   if (len > 0 && seen.size() > len)
     r.warnings.push_back("more zones than lowmem_reserve[] entries; zone indices are a guess");
   for (const auto& z : r.zones) {
-    if (!z.has_line) r.warnings.push_back("Node " + std::to_string(z.nid) + " " + z.name + ": no free/min line");
-    else if (!z.has_buddy) r.warnings.push_back("Node " + std::to_string(z.nid) + " " + z.name + ": no buddy line");
+    if (!z.has_line)
+      r.warnings.push_back("Node " + std::to_string(z.nid) + " " + z.name + ": no free/min line");
+    else if (!z.has_buddy)
+      r.warnings.push_back("Node " + std::to_string(z.nid) + " " + z.name + ": no buddy line");
     else if (z.buddy_total_kb >= 0 && z.buddy_total_kb != z.free_kb)
       r.warnings.push_back("Node " + std::to_string(z.nid) + " " + z.name + ": buddy total " +
-                           std::to_string(z.buddy_total_kb) + "kB differs from free " + std::to_string(z.free_kb) +
+                           std::to_string(z.buddy_total_kb) + "kB differs from free " +
+                           std::to_string(z.free_kb) +
                            "kB (per-cpu lists, or the state moved while printing)");
   }
   return r;

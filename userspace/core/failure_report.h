@@ -29,8 +29,8 @@ struct ReportZone {
   int64_t reserved_highatomic_kb = 0, free_cma_kb = 0, managed_kb = -1, present_kb = -1;
   std::vector<int64_t> lowmem_reserve;  // pages, as printed
   bool has_buddy = false;
-  std::vector<int64_t> nr_free;         // per order
-  std::vector<std::string> mt;          // letters per order
+  std::vector<int64_t> nr_free;  // per order
+  std::vector<std::string> mt;   // letters per order
   int64_t buddy_total_kb = -1;
 };
 

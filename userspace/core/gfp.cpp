@@ -17,6 +17,7 @@ std::string_view trim(std::string_view s) {
 // include/linux/gfp.h, 2.6.24 (__GFP_MOVABLE moved to 0x08 with mobility
 // grouping) to 4.3. Bit 0x100000 was __GFP_KMEMCG in 3.8-3.14 and
 // __GFP_NOACCOUNT in 4.1-4.3.
+// clang-format off
 const std::vector<GfpBit> kLegacy = {
     {"__GFP_DMA", 0x01},         {"__GFP_HIGHMEM", 0x02},      {"__GFP_DMA32", 0x04},
     {"__GFP_MOVABLE", 0x08},     {"__GFP_WAIT", 0x10},         {"__GFP_HIGH", 0x20},
@@ -28,9 +29,11 @@ const std::vector<GfpBit> kLegacy = {
     {"__GFP_KMEMCG", 0x100000},  {"__GFP_NOTRACK", 0x200000},  {"__GFP_NO_KSWAPD", 0x400000},
     {"__GFP_OTHER_NODE", 0x800000}, {"__GFP_WRITE", 0x1000000},
 };
+// clang-format on
 
 // 4.4 (d0164adc89f6 "mm, page_alloc: distinguish between being unable to
 // sleep, unwilling to sleep and avoiding waking kswapd") to 4.9.
+// clang-format off
 const std::vector<GfpBit> kV4_4 = {
     {"__GFP_DMA", 0x01},           {"__GFP_HIGHMEM", 0x02},       {"__GFP_DMA32", 0x04},
     {"__GFP_MOVABLE", 0x08},       {"__GFP_RECLAIMABLE", 0x10},   {"__GFP_HIGH", 0x20},
@@ -42,9 +45,11 @@ const std::vector<GfpBit> kV4_4 = {
     {"__GFP_NOACCOUNT", 0x100000}, {"__GFP_NOTRACK", 0x200000},   {"__GFP_DIRECT_RECLAIM", 0x400000},
     {"__GFP_OTHER_NODE", 0x800000}, {"__GFP_WRITE", 0x1000000},   {"__GFP_KSWAPD_RECLAIM", 0x2000000},
 };
+// clang-format on
 
 // 4.10 (__GFP_OTHER_NODE removed) to 4.14. __GFP_REPEAT became
 // __GFP_RETRY_MAYFAIL in 4.13; __GFP_NOLOCKDEP appeared in 4.12.
+// clang-format off
 const std::vector<GfpBit> kV4_10 = {
     {"__GFP_DMA", 0x01},           {"__GFP_HIGHMEM", 0x02},       {"__GFP_DMA32", 0x04},
     {"__GFP_MOVABLE", 0x08},       {"__GFP_RECLAIMABLE", 0x10},   {"__GFP_HIGH", 0x20},
@@ -56,8 +61,10 @@ const std::vector<GfpBit> kV4_10 = {
     {"__GFP_ACCOUNT", 0x100000},   {"__GFP_NOTRACK", 0x200000},   {"__GFP_DIRECT_RECLAIM", 0x400000},
     {"__GFP_WRITE", 0x800000},     {"__GFP_KSWAPD_RECLAIM", 0x1000000}, {"__GFP_NOLOCKDEP", 0x2000000},
 };
+// clang-format on
 
 // 4.15 (__GFP_COLD and __GFP_NOTRACK removed) to 5.0.
+// clang-format off
 const std::vector<GfpBit> kV4_15 = {
     {"__GFP_DMA", 0x01},          {"__GFP_HIGHMEM", 0x02},        {"__GFP_DMA32", 0x04},
     {"__GFP_MOVABLE", 0x08},      {"__GFP_RECLAIMABLE", 0x10},    {"__GFP_HIGH", 0x20},
@@ -69,10 +76,12 @@ const std::vector<GfpBit> kV4_15 = {
     {"__GFP_DIRECT_RECLAIM", 0x200000}, {"__GFP_KSWAPD_RECLAIM", 0x400000},
     {"__GFP_NOLOCKDEP", 0x800000},
 };
+// clang-format on
 
 // The compact layout (GFP_KERNEL 0xcc0) used from ~5.1 to 6.3. Bits above
 // __GFP_ACCOUNT (__GFP_ZEROTAGS, __GFP_SKIP_KASAN_*, __GFP_NOLOCKDEP) depend
 // on the version and config and are reported as unknown.
+// clang-format off
 const std::vector<GfpBit> kV5_1 = {
     {"__GFP_DMA", 0x01},           {"__GFP_HIGHMEM", 0x02},      {"__GFP_DMA32", 0x04},
     {"__GFP_MOVABLE", 0x08},       {"__GFP_RECLAIMABLE", 0x10},  {"__GFP_HIGH", 0x20},
@@ -83,8 +92,10 @@ const std::vector<GfpBit> kV5_1 = {
     {"__GFP_COMP", 0x40000},       {"__GFP_NOMEMALLOC", 0x80000}, {"__GFP_HARDWALL", 0x100000},
     {"__GFP_THISNODE", 0x200000},  {"__GFP_ACCOUNT", 0x400000},
 };
+// clang-format on
 
 // 6.4+: 2973d8229b78 "mm: discard __GFP_ATOMIC" leaves 0x200 unused.
+// clang-format off
 const std::vector<GfpBit> kV6_4 = {
     {"__GFP_DMA", 0x01},           {"__GFP_HIGHMEM", 0x02},      {"__GFP_DMA32", 0x04},
     {"__GFP_MOVABLE", 0x08},       {"__GFP_RECLAIMABLE", 0x10},  {"__GFP_HIGH", 0x20},
@@ -95,6 +106,7 @@ const std::vector<GfpBit> kV6_4 = {
     {"__GFP_NOMEMALLOC", 0x80000}, {"__GFP_HARDWALL", 0x100000}, {"__GFP_THISNODE", 0x200000},
     {"__GFP_ACCOUNT", 0x400000},
 };
+// clang-format on
 
 uint64_t bit_of(GfpEra e, std::string_view name) {
   for (const auto& b : gfp_bits(e))
@@ -295,8 +307,7 @@ std::optional<uint64_t> gfp_from_names(std::string_view names, GfpEra era, std::
     if (!found) {
       // GFP_NOWAIT before 4.4 is GFP_ATOMIC without __GFP_HIGH: no bits at all
       if (era == GfpEra::Legacy && tok == "GFP_NOWAIT") continue;
-      if (err)
-        *err = "unknown GFP flag '" + std::string(tok) + "' for kernels " + gfp_era_label(era);
+      if (err) *err = "unknown GFP flag '" + std::string(tok) + "' for kernels " + gfp_era_label(era);
       return std::nullopt;
     }
   }

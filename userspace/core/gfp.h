@@ -103,13 +103,13 @@ std::optional<uint64_t> parse_gfp_arg(std::string_view arg, GfpEra era, std::str
 // ALLOC_* flags gfp_to_alloc_flags() derives, by era. Only the ones that
 // change the watermark check are modelled.
 struct AllocFlags {
-  bool high = false;         // ALLOC_HIGH (<= 6.3) / ALLOC_MIN_RESERVE (6.4+): min -= min/2
-  bool harder = false;       // ALLOC_HARDER (<= 6.3): min -= min/4, may use highatomic
-  bool non_block = false;    // ALLOC_NON_BLOCK (6.4+): min -= min/4 only with MIN_RESERVE
-  bool highatomic = false;   // ALLOC_HIGHATOMIC (6.4+): may use the highatomic reserve
-  bool oom = false;          // ALLOC_OOM: an OOM victim (not visible in reports)
-  bool cma = false;          // ALLOC_CMA: movable requests may use CMA pageblocks
-  bool v64 = false;          // derived for a 6.4+ kernel (only changes the names describe() prints)
+  bool high = false;             // ALLOC_HIGH (<= 6.3) / ALLOC_MIN_RESERVE (6.4+): min -= min/2
+  bool harder = false;           // ALLOC_HARDER (<= 6.3): min -= min/4, may use highatomic
+  bool non_block = false;        // ALLOC_NON_BLOCK (6.4+): min -= min/4 only with MIN_RESERVE
+  bool highatomic = false;       // ALLOC_HIGHATOMIC (6.4+): may use the highatomic reserve
+  bool oom = false;              // ALLOC_OOM: an OOM victim (not visible in reports)
+  bool cma = false;              // ALLOC_CMA: movable requests may use CMA pageblocks
+  bool v64 = false;              // derived for a 6.4+ kernel (only changes the names describe() prints)
   std::string describe() const;  // "ALLOC_HIGH|ALLOC_HARDER" or "none"
 };
 

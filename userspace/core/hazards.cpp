@@ -23,8 +23,8 @@ std::string fmt(const char* f, auto... args) {
 
 }  // namespace
 
-uint64_t expected_min_pages(const ZoneInfo& zone, const std::vector<ZoneInfo>& all,
-                            int64_t min_free_kbytes, uint32_t page_size) {
+uint64_t expected_min_pages(const ZoneInfo& zone, const std::vector<ZoneInfo>& all, int64_t min_free_kbytes,
+                            uint32_t page_size) {
   if (min_free_kbytes <= 0 || is_highmem(zone)) return 0;
   uint64_t lowmem = 0;
   for (const auto& z : all)
@@ -51,12 +51,12 @@ std::vector<Hazard> zone_hazards(const std::vector<ZoneInfo>& zones, int64_t min
       h.severity = "critical";
       h.nid = z.nid;
       h.zone = z.name;
-      h.message = fmt(
-          "Node %d %s holds %llu managed of %llu present pages (%.2f%%), watermarks %llu/%llu/%llu: "
-          "the shape of the Xen balloon hot-add bug (LP#1518457) where kswapd spun at 100%% CPU",
-          z.nid, z.name.c_str(), (unsigned long long)z.managed, (unsigned long long)z.present,
-          z.present ? 100.0 * z.managed / z.present : 0.0, (unsigned long long)z.min,
-          (unsigned long long)z.low, (unsigned long long)z.high);
+      h.message =
+          fmt("Node %d %s holds %llu managed of %llu present pages (%.2f%%), watermarks %llu/%llu/%llu: "
+              "the shape of the Xen balloon hot-add bug (LP#1518457) where kswapd spun at 100%% CPU",
+              z.nid, z.name.c_str(), (unsigned long long)z.managed, (unsigned long long)z.present,
+              z.present ? 100.0 * z.managed / z.present : 0.0, (unsigned long long)z.min,
+              (unsigned long long)z.low, (unsigned long long)z.high);
       h.advice =
           "kernels before 4.8 balance per zone and can livelock here; online hot-added memory as movable "
           "or size dom0_mem/maxmem so the balloon does not hot-add a sliver (see docs/detection.md)";
@@ -77,11 +77,11 @@ std::vector<Hazard> zone_hazards(const std::vector<ZoneInfo>& zones, int64_t min
             z.nid, z.name.c_str(), (unsigned long long)z.managed, (unsigned long long)z.min,
             (unsigned long long)z.low, (unsigned long long)z.high);
       else
-        h.message = fmt(
-            "Node %d %s min watermark is %llu pages, far below the %llu that min_free_kbytes implies for "
-            "%llu managed pages: watermarks were computed while the zone was nearly empty",
-            z.nid, z.name.c_str(), (unsigned long long)z.min, (unsigned long long)expect,
-            (unsigned long long)z.managed);
+        h.message =
+            fmt("Node %d %s min watermark is %llu pages, far below the %llu that min_free_kbytes implies for "
+                "%llu managed pages: watermarks were computed while the zone was nearly empty",
+                z.nid, z.name.c_str(), (unsigned long long)z.min, (unsigned long long)expect,
+                (unsigned long long)z.managed);
       h.advice =
           "make the kernel recompute watermarks: `kswaptrace fix-watermarks --apply` (rewrites the current "
           "vm.watermark_scale_factor value)";
@@ -113,11 +113,12 @@ std::vector<Hazard> zone_hazards(const std::vector<ZoneInfo>& zones, int64_t min
       h.severity = "warning";
       h.nid = z.nid;
       h.zone = "";
-      h.message = fmt(
-          "Node %d is marked node_unreclaimable: kswapd failed 16 passes in a row and is no longer woken "
-          "until some reclaim succeeds",
-          z.nid);
-      h.advice = "memory is essentially all unreclaimable (no swap, mlock, tmpfs); expect direct reclaim and OOM";
+      h.message =
+          fmt("Node %d is marked node_unreclaimable: kswapd failed 16 passes in a row and is no longer woken "
+              "until some reclaim succeeds",
+              z.nid);
+      h.advice =
+          "memory is essentially all unreclaimable (no swap, mlock, tmpfs); expect direct reclaim and OOM";
       out.push_back(std::move(h));
     }
   }

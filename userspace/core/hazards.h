@@ -23,8 +23,8 @@ struct Hazard {
 
 // The pages of min watermark __setup_per_zone_wmarks() gives a zone:
 // min_free_kbytes spread over lowmem zones in proportion to managed pages.
-uint64_t expected_min_pages(const ZoneInfo& zone, const std::vector<ZoneInfo>& all,
-                            int64_t min_free_kbytes, uint32_t page_size);
+uint64_t expected_min_pages(const ZoneInfo& zone, const std::vector<ZoneInfo>& all, int64_t min_free_kbytes,
+                            uint32_t page_size);
 
 std::vector<Hazard> zone_hazards(const std::vector<ZoneInfo>& zones, int64_t min_free_kbytes,
                                  uint32_t page_size = 4096);

@@ -56,8 +56,7 @@ std::string Log2Histogram::render(const std::string& unit) const {
     std::string bar(static_cast<size_t>(stars), '*');
     bar.resize(kStars, ' ');
     std::snprintf(line, sizeof line, "%10llu -> %-10llu : %-8llu |%s|\n",
-                  static_cast<unsigned long long>(slot_low(i)),
-                  static_cast<unsigned long long>(slot_high(i)),
+                  static_cast<unsigned long long>(slot_low(i)), static_cast<unsigned long long>(slot_high(i)),
                   static_cast<unsigned long long>(slots_[i]), bar.c_str());
     out += line;
   }

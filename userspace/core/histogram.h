@@ -14,9 +14,7 @@ class Log2Histogram {
   // Slot i holds values in [2^i, 2^(i+1) - 1]; slot 0 also holds 0.
   static int slot_of(uint64_t value);
   static uint64_t slot_low(int slot) { return slot == 0 ? 0 : (uint64_t{1} << slot); }
-  static uint64_t slot_high(int slot) {
-    return slot == 63 ? UINT64_MAX : (uint64_t{1} << (slot + 1)) - 1;
-  }
+  static uint64_t slot_high(int slot) { return slot == 63 ? UINT64_MAX : (uint64_t{1} << (slot + 1)) - 1; }
 
   void add(uint64_t value, uint64_t n = 1);
   void merge(const Log2Histogram& other);

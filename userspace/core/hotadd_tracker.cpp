@@ -44,8 +44,8 @@ ZoneCounters counters(const ZoneInfo* z) {
 }
 
 bool same(const ZoneCounters& a, const ZoneCounters& b) {
-  return a.exists == b.exists && a.present == b.present && a.managed == b.managed &&
-         a.spanned == b.spanned && a.min == b.min && a.low == b.low && a.high == b.high;
+  return a.exists == b.exists && a.present == b.present && a.managed == b.managed && a.spanned == b.spanned &&
+         a.min == b.min && a.low == b.low && a.high == b.high;
 }
 
 // Did the memory layout change: a zone's present or spanned pages?
@@ -303,7 +303,8 @@ std::vector<Hazard> hotadd_hazards(const HotAdd& h, const std::vector<ZoneInfo>&
     if (!z.joined) continue;
     const ZoneCounters& a = z.after;
     if (!a.exists || a.present == 0) continue;
-    const std::string where = fmt("hot-add #%llu: node %d %s", (unsigned long long)h.id, z.nid, z.zone.c_str());
+    const std::string where =
+        fmt("hot-add #%llu: node %d %s", (unsigned long long)h.id, z.nid, z.zone.c_str());
 
     // 1. pages present but not managed: still in the balloon (seed 000)
     if (a.managed * 16 <= a.present) {
@@ -327,8 +328,8 @@ std::vector<Hazard> hotadd_hazards(const HotAdd& h, const std::vector<ZoneInfo>&
           "kernel allocations do not depend on the sliver. Kernels before 4.8 balanced every zone and "
           "livelocked here (Ubuntu's 4.4 fix treats low == high as balanced; 4.8 balances per node; 4.12 "
           "gives up after 16 failed kswapd passes)";
-      hz.evidence = {{"present", a.present}, {"managed", a.managed}, {"min", a.min},
-                     {"low", a.low},         {"high", a.high}};
+      hz.evidence = {
+          {"present", a.present}, {"managed", a.managed}, {"min", a.min}, {"low", a.low}, {"high", a.high}};
       out.push_back(std::move(hz));
     }
 
@@ -349,26 +350,30 @@ std::vector<Hazard> hotadd_hazards(const HotAdd& h, const std::vector<ZoneInfo>&
       hz.nid = z.nid;
       hz.zone = z.zone;
       if (rounding)
-        hz.message = fmt(
-            "%s manages only %llu pages, so its watermarks round to min/low/high = %llu/%llu/%llu: no reserve "
-            "and low == high, so any free page counts as balanced and allocations can empty it",
-            where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
-            (unsigned long long)a.high);
+        hz.message =
+            fmt("%s manages only %llu pages, so its watermarks round to min/low/high = %llu/%llu/%llu: no "
+                "reserve "
+                "and low == high, so any free page counts as balanced and allocations can empty it",
+                where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min,
+                (unsigned long long)a.low, (unsigned long long)a.high);
       else if (min_free_kbytes > 0)
-        hz.message = fmt(
-            "%s manages %llu pages but its watermarks are min/low/high = %llu/%llu/%llu where min_free_kbytes "
-            "implies a min of about %llu: they were computed before the new pages were managed and never redone",
-            where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
-            (unsigned long long)a.high, (unsigned long long)expect);
+        hz.message =
+            fmt("%s manages %llu pages but its watermarks are min/low/high = %llu/%llu/%llu where "
+                "min_free_kbytes "
+                "implies a min of about %llu: they were computed before the new pages were managed and never "
+                "redone",
+                where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min,
+                (unsigned long long)a.low, (unsigned long long)a.high, (unsigned long long)expect);
       else
         hz.message = fmt(
             "%s manages %llu pages but its watermarks are min/low/high = %llu/%llu/%llu: they were computed "
             "before the new pages were managed and never redone",
-            where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min, (unsigned long long)a.low,
-            (unsigned long long)a.high);
+            where.c_str(), (unsigned long long)a.managed, (unsigned long long)a.min,
+            (unsigned long long)a.low, (unsigned long long)a.high);
       hz.advice =
           "recompute the watermarks now: `kswaptrace fix-watermarks --apply` (writes the current "
-          "vm.watermark_scale_factor back; onlining/offlining any block also does it). setup_per_zone_wmarks() runs once at online time; the Xen balloon, virtio-mem "
+          "vm.watermark_scale_factor back; onlining/offlining any block also does it). "
+          "setup_per_zone_wmarks() runs once at online time; the Xen balloon, virtio-mem "
           "and hv_balloon release pages later through adjust_managed_page_count(), which does not redo "
           "the watermarks (6.1 and 6.12 measured; 9726891fe753, ~6.13, fixes only lowmem_reserve)";
       hz.evidence = {{"managed", a.managed}, {"present", a.present}, {"min", a.min},

@@ -50,12 +50,12 @@ struct HotAddZone {
 
 struct HotAddBlock {
   uint64_t block = 0;
-  std::vector<std::string> actions;  // in order: "add", "online", ...
+  std::vector<std::string> actions;            // in order: "add", "online", ...
   std::string phys_index, state, valid_zones;  // sysfs, latest values seen
 };
 
 struct HotAdd {
-  uint64_t id = 0;              // 1, 2, ... per tracker
+  uint64_t id = 0;               // 1, 2, ... per tracker
   std::string kind = "hot-add";  // or "hot-remove"
   TimeNs first_ns = 0, last_ns = 0;
   bool settled = false;  // false: signals were still arriving at the end of the window
@@ -64,7 +64,7 @@ struct HotAdd {
   bool has_range = false;
   uint64_t phys_start = 0, phys_end = 0;  // bytes, [start, end)
   int32_t nid = -1;
-  std::string zone;  // the zone the memory joined ("" when unknown)
+  std::string zone;                              // the zone the memory joined ("" when unknown)
   int64_t present_delta = 0, managed_delta = 0;  // pages, summed over the changed zones
   uint64_t pages_onlined = 0;                    // from online_pages() probes
   bool have_zoneinfo = false;                    // before and after samples both seen
@@ -126,7 +126,7 @@ class HotAddTracker {
 
 // The hazard rule after a hot-add: applied to the "after" state of the zones
 // the memory joined. `all` is the whole after sample (for expected watermarks).
-std::vector<Hazard> hotadd_hazards(const HotAdd& h, const std::vector<ZoneInfo>& all,
-                                   int64_t min_free_kbytes, uint32_t page_size);
+std::vector<Hazard> hotadd_hazards(const HotAdd& h, const std::vector<ZoneInfo>& all, int64_t min_free_kbytes,
+                                   uint32_t page_size);
 
 }  // namespace kst

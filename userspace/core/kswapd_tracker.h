@@ -20,15 +20,15 @@ namespace kst {
 struct KswapdNodeState {
   int32_t nid = 0;
   uint64_t wakes = 0, sleeps = 0, rewakes = 0;
-  uint64_t episodes = 0;         // completed wake..sleep episodes
-  TimeNs awake_closed_ns = 0;    // awake time of completed episodes
+  uint64_t episodes = 0;       // completed wake..sleep episodes
+  TimeNs awake_closed_ns = 0;  // awake time of completed episodes
   bool awake = false;
   TimeNs awake_since = 0;
-  Log2Histogram episode_us;      // completed episode lengths
+  Log2Histogram episode_us;  // completed episode lengths
   TimeNs longest_episode_ns = 0;
   uint64_t wakeup_requests = 0;
   std::map<std::pair<int32_t, int32_t>, uint64_t> requests_by_zone_order;  // (zid, order)
-  std::map<int32_t, uint64_t> wake_orders;  // order of kswapd_wake
+  std::map<int32_t, uint64_t> wake_orders;                                 // order of kswapd_wake
   TimeNs last_wake = 0, last_sleep = 0;
 
   // Awake time up to `now`, including an open episode.

@@ -103,10 +103,10 @@ template <typename T>
 struct RecordTag {
   static_assert(sizeof(T) == 0, "every Event alternative needs a record tag (core/recording_format.cpp)");
 };
-#define KST_TAG(T, V)                              \
-  template <>                                      \
-  struct RecordTag<T> {                            \
-    static constexpr uint16_t value = V;           \
+#define KST_TAG(T, V)                    \
+  template <>                            \
+  struct RecordTag<T> {                  \
+    static constexpr uint16_t value = V; \
   };
 KST_TAG(KswapdWake, 0x0001)
 KST_TAG(KswapdSleep, 0x0002)
@@ -540,9 +540,12 @@ std::string encode_header(const Header& h) {
   j["options"] = {{"sample_interval_s", h.sample_interval_s},
                   {"flush_interval_s", h.flush_interval_s},
                   {"max_size", h.max_size}};
-  j["source"] = {{"kernel_release", h.source.kernel_release}, {"backend", h.source.backend},
-                 {"attach", h.source.attach},                 {"degraded", h.source.degraded},
-                 {"hotadd_sources", h.source.hotadd_sources}, {"page_size", h.source.page_size}};
+  j["source"] = {{"kernel_release", h.source.kernel_release},
+                 {"backend", h.source.backend},
+                 {"attach", h.source.attach},
+                 {"degraded", h.source.degraded},
+                 {"hotadd_sources", h.source.hotadd_sources},
+                 {"page_size", h.source.page_size}};
   nlohmann::json zones = nlohmann::json::array();
   for (const auto& z : h.zones)
     zones.push_back({{"nid", z.nid},
@@ -590,7 +593,8 @@ Header decode_header(std::string_view p, std::string_view body) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(body);
-    if (j.value("format", "") != "kswaptrace-recording") throw FormatError("header is not a kswaptrace header");
+    if (j.value("format", "") != "kswaptrace-recording")
+      throw FormatError("header is not a kswaptrace header");
     h.recording_id = j.value("recording_id", "");
     h.segment = j.value("segment", uint64_t{0});
     h.writer = j.value("writer", "");
@@ -723,7 +727,8 @@ std::optional<BlockInfo> parse_block_header(std::string_view h) {
 std::string decode_block(const BlockInfo& b, std::string_view h, std::string_view payload) {
   if (payload.size() < b.comp_len) throw FormatError("block payload ends early");
   payload = payload.substr(0, b.comp_len);
-  if (crc32_of(h.substr(0, kBlockHeaderSize - 4), payload) != b.crc) throw FormatError("block checksum mismatch");
+  if (crc32_of(h.substr(0, kBlockHeaderSize - 4), payload) != b.crc)
+    throw FormatError("block checksum mismatch");
   if (b.codec != kCodecZstd) throw FormatError("unknown block codec " + std::to_string(b.codec));
   std::string raw(b.raw_len, '\0');
   const size_t n = ZSTD_decompress(raw.data(), raw.size(), payload.data(), payload.size());

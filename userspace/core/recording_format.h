@@ -23,7 +23,7 @@ constexpr uint16_t kVersionMajor = 1;
 constexpr uint16_t kVersionMinor = 1;  // 1.1: detector verdict records (0x0300)
 
 constexpr char kFileMagic[8] = {'K', 'S', 'W', 'P', 'R', 'E', 'C', '\n'};
-constexpr size_t kFileHeaderPrefix = 20;  // magic, major, minor, body length, body crc32
+constexpr size_t kFileHeaderPrefix = 20;      // magic, major, minor, body length, body crc32
 constexpr uint32_t kBlockMagic = 0x4b4c424b;  // "KBLK" little-endian
 constexpr size_t kBlockHeaderSize = 40;
 constexpr uint32_t kMaxHeaderBody = 1u << 20;

@@ -37,7 +37,7 @@ struct KswapdNodeSummary {
   std::vector<WakeupRequestRow> requests;
   bool have_shrink = false;
   ShrinkStat kswapd_shrink, other_shrink;  // deltas over the window
-  double efficiency = 0;                    // kswapd reclaimed / scanned
+  double efficiency = 0;                   // kswapd reclaimed / scanned
   bool have_cpu = false;
   double cpu_s = 0, cpu_pct = 0;
 };
@@ -67,12 +67,12 @@ struct Summary {
   std::vector<ZoneInfo> zones;                   // last zone sample
   int64_t min_free_kbytes = -1;
   std::vector<Hazard> hazards;
-  uint64_t lost_events = 0;       // ring-buffer reserve failures in the window
-  uint64_t reclaim_unpaired = 0;  // reclaim ends without a begin (started before attach)
+  uint64_t lost_events = 0;                       // ring-buffer reserve failures in the window
+  uint64_t reclaim_unpaired = 0;                  // reclaim ends without a begin (started before attach)
   std::vector<HotAdd> hotadd;                     // memory hot-add/remove episodes (issue 6)
   std::map<std::string, uint64_t> hotadd_events;  // events seen per hot-add source
-  bool have_verdicts = false;     // the detector ran over this window
-  std::vector<Verdict> verdicts;  // detector verdicts in force at the end, then pending ones
+  bool have_verdicts = false;                     // the detector ran over this window
+  std::vector<Verdict> verdicts;                  // detector verdicts in force at the end, then pending ones
   // verdict changes `record` wrote as it ran (replays only; the one-shot has none)
   std::vector<std::pair<TimeNs, VerdictChange>> recorded_verdicts;
 };

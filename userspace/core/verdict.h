@@ -7,7 +7,6 @@
 #include <map>
 #include <string>
 
-
 namespace kst {
 
 using TimeNs = uint64_t;  // as in core/event.h, which includes this header
@@ -19,8 +18,8 @@ struct Verdict {
   bool alert = false;    // false only for HEALTHY-RECLAIM: reported, never alarmed on
   bool pending = false;  // condition holds now but not yet for the hold time
   int32_t nid = 0;
-  TimeNs since = 0;   // onset: when the condition (or the awake stretch) began
-  TimeNs raised = 0;  // when the detector concluded it (0 while pending)
+  TimeNs since = 0;     // onset: when the condition (or the awake stretch) began
+  TimeNs raised = 0;    // when the detector concluded it (0 while pending)
   std::string message;  // one paragraph, with the numbers
   std::string advice;   // what to check or do
   std::map<std::string, double> evidence;

@@ -23,16 +23,11 @@ bool letter_allowed(char c, const AllocFlags& f, bool legacy) {
   switch (c) {
     case 'U':
     case 'M':
-    case 'E':
-      return true;
-    case 'R':
-      return legacy;
-    case 'H':
-      return !legacy && (f.harder || f.highatomic || f.oom);
-    case 'C':
-      return f.cma;
-    default:
-      return false;  // 'I' isolate, unknown letters
+    case 'E': return true;
+    case 'R': return legacy;
+    case 'H': return !legacy && (f.harder || f.highatomic || f.oom);
+    case 'C': return f.cma;
+    default: return false;  // 'I' isolate, unknown letters
   }
 }
 
@@ -99,8 +94,8 @@ const char* cause_name(Cause c) {
   return "?";
 }
 
-WmResult check_watermark(const WmZone& z, int order, int64_t mark, int classzone_idx,
-                         const AllocFlags& f, WmAlgo algo, char migratetype) {
+WmResult check_watermark(const WmZone& z, int order, int64_t mark, int classzone_idx, const AllocFlags& f,
+                         WmAlgo algo, char migratetype) {
   (void)migratetype;  // the request's type only matters through f.cma
   WmResult r;
   order = std::clamp(order, 0, 20);
@@ -173,7 +168,8 @@ WmResult check_watermark(const WmZone& z, int order, int64_t mark, int classzone
   if (!f.high && !f.harder && !f.non_block && !f.oom) mins += " (no ALLOC_HIGH/ALLOC_HARDER)";
   r.steps.push_back(mins);
   if (!f.cma) cma_ded = z.free_cma;
-  if (ha_ded > 0) r.steps.push_back("- " + num(ha_ded) + " pages of highatomic reserve this request may not use");
+  if (ha_ded > 0)
+    r.steps.push_back("- " + num(ha_ded) + " pages of highatomic reserve this request may not use");
   if (cma_ded > 0) r.steps.push_back("- " + num(cma_ded) + " free CMA pages this request may not use");
 
   r.min_adjusted = min;
@@ -256,9 +252,11 @@ WmResult check_watermark(const WmZone& z, int order, int64_t mark, int classzone
   }
   r.fail = wrong ? WmFail::Migratetype : WmFail::NoBlock;
   r.fail_order = order;
-  r.steps.push_back(wrong ? "orders >= " + num(order) + ": free blocks exist only in migratetypes this request "
-                                "may not use (" + std::string(harder_like ? "" : "highatomic H, ") +
-                                (f.cma ? "" : "CMA C, ") + "isolate I): FAIL"
+  r.steps.push_back(wrong ? "orders >= " + num(order) +
+                                ": free blocks exist only in migratetypes this request "
+                                "may not use (" +
+                                std::string(harder_like ? "" : "highatomic H, ") + (f.cma ? "" : "CMA C, ") +
+                                "isolate I): FAIL"
                           : "orders >= " + num(order) + ": no free block at all: FAIL");
   return r;
 }
@@ -377,12 +375,13 @@ Explanation explain(const std::vector<WmZone>& zones, const ExplainRequest& req)
                           check_watermark(pz, req.order, pz.min, ex.classzone_idx, none, req.algo, 'U')});
     ex.what_if.push_back({v64 ? "__GFP_HIGH (ALLOC_MIN_RESERVE)" : "__GFP_HIGH (ALLOC_HIGH)",
                           check_watermark(pz, req.order, pz.min, ex.classzone_idx, high, req.algo, 'U')});
-    ex.what_if.push_back({v64 ? "GFP_ATOMIC (ALLOC_MIN_RESERVE|ALLOC_NON_BLOCK)" : "GFP_ATOMIC (ALLOC_HIGH|ALLOC_HARDER)",
-                          check_watermark(pz, req.order, pz.min, ex.classzone_idx, atomic, req.algo, 'U')});
+    ex.what_if.push_back(
+        {v64 ? "GFP_ATOMIC (ALLOC_MIN_RESERVE|ALLOC_NON_BLOCK)" : "GFP_ATOMIC (ALLOC_HIGH|ALLOC_HARDER)",
+         check_watermark(pz, req.order, pz.min, ex.classzone_idx, atomic, req.algo, 'U')});
     WmAlgo other = req.algo == WmAlgo::Pre44 ? WmAlgo::Post44 : WmAlgo::Pre44;
-    ex.what_if.push_back({std::string("same flags, ") + wm_algo_label(other) + " algorithm",
-                          check_watermark(pz, req.order, pz.min, ex.classzone_idx, ex.flags, other,
-                                          req.gfp.migratetype)});
+    ex.what_if.push_back(
+        {std::string("same flags, ") + wm_algo_label(other) + " algorithm",
+         check_watermark(pz, req.order, pz.min, ex.classzone_idx, ex.flags, other, req.gfp.migratetype)});
 
     bool any_ok = false, all_known = true;
     for (const auto& zr : ex.zonelist) {
@@ -403,9 +402,9 @@ Explanation explain(const std::vector<WmZone>& zones, const ExplainRequest& req)
         ex.verdict = "the allocation would succeed now: it passes the min watermark in " + which;
       else
         ex.verdict = "the figures pass the min-watermark check in " + which +
-                   ", so they do not show why the allocation failed: the state changed between the "
-                   "failure and the printout, or a limit outside these figures applied (cpuset/nodemask, "
-                   "__GFP_NORETRY/__GFP_NOWAIT giving up early, a memcg, an RT/OOM-victim context)";
+                     ", so they do not show why the allocation failed: the state changed between the "
+                     "failure and the printout, or a limit outside these figures applied (cpuset/nodemask, "
+                     "__GFP_NORETRY/__GFP_NOWAIT giving up early, a memcg, an RT/OOM-victim context)";
     } else if (pr.unknown) {
       ex.cause = Cause::Inconclusive;
       ex.verdict = "the figures for " + zname + " are incomplete; the check cannot be decided";
@@ -418,25 +417,30 @@ Explanation explain(const std::vector<WmZone>& zones, const ExplainRequest& req)
                        " the min watermark requires for this request";
           break;
         case WmFail::Reserve:
-          ex.verdict = "reserve: " + zname + " is above its min watermark but inside the lowmem_reserve it keeps "
-                       "for " + ex.classzone + " allocations (" + std::to_string(pr.free_after) + " <= " +
-                       std::to_string(pr.required) + ")";
+          ex.verdict = "reserve: " + zname +
+                       " is above its min watermark but inside the lowmem_reserve it keeps "
+                       "for " +
+                       ex.classzone + " allocations (" + std::to_string(pr.free_after) +
+                       " <= " + std::to_string(pr.required) + ")";
           break;
         case WmFail::Highatomic:
-          ex.verdict = "reserve: " + zname + " meets the mark only with its highatomic reserve, which this "
+          ex.verdict = "reserve: " + zname +
+                       " meets the mark only with its highatomic reserve, which this "
                        "request may not use";
           break;
         case WmFail::Cma:
-          ex.verdict = "migratetype: " + zname + " meets the mark only by counting free CMA pages, which a "
+          ex.verdict = "migratetype: " + zname +
+                       " meets the mark only by counting free CMA pages, which a "
                        "non-movable request may not use";
           break;
         case WmFail::OrderStep: {
           int at = -1;
           bool block = usable_block(pz, req.order, ex.flags, &at).first;
-          ex.verdict = "fragmentation: " + zname + " has " + kb(pz.free) + " free, but the kernel's iterative "
-                       "check fails at the order-" + std::to_string(pr.fail_order) + " step (" +
-                       std::to_string(pr.free_after) + " pages left <= " + std::to_string(pr.required) +
-                       " required)" +
+          ex.verdict = "fragmentation: " + zname + " has " + kb(pz.free) +
+                       " free, but the kernel's iterative "
+                       "check fails at the order-" +
+                       std::to_string(pr.fail_order) + " step (" + std::to_string(pr.free_after) +
+                       " pages left <= " + std::to_string(pr.required) + " required)" +
                        (block ? ", although a free block of order " + std::to_string(at) + " exists" : "");
           break;
         }
@@ -448,8 +452,7 @@ Explanation explain(const std::vector<WmZone>& zones, const ExplainRequest& req)
           ex.verdict = "migratetype: " + zname + " has free blocks of order >= " + std::to_string(req.order) +
                        " only in pageblocks this request may not use (CMA, highatomic or isolated)";
           break;
-        case WmFail::None:
-          break;
+        case WmFail::None: break;
       }
       if (ex.zonelist.size() > 1) {
         std::string rest;
@@ -469,58 +472,72 @@ Explanation explain(const std::vector<WmZone>& zones, const ExplainRequest& req)
   bool atomic_like = !req.gfp.can_sleep;
   switch (ex.cause) {
     case Cause::Fragmentation:
-      ex.advice.push_back("free memory is there but split into small blocks: compaction helps (echo 1 > "
-                          "/proc/sys/vm/compact_memory; kcompactd and proactive compaction via "
-                          "vm.compaction_proactiveness on 5.9+)");
-      ex.advice.push_back("raise vm.min_free_kbytes so kswapd keeps more headroom; on 4.6+ also "
-                          "vm.watermark_scale_factor");
+      ex.advice.push_back(
+          "free memory is there but split into small blocks: compaction helps (echo 1 > "
+          "/proc/sys/vm/compact_memory; kcompactd and proactive compaction via "
+          "vm.compaction_proactiveness on 5.9+)");
+      ex.advice.push_back(
+          "raise vm.min_free_kbytes so kswapd keeps more headroom; on 4.6+ also "
+          "vm.watermark_scale_factor");
       if (atomic_like || req.order >= 3)
-        ex.advice.push_back("avoid high-order atomic allocations: the caller (driver/slab cache) should fall back to "
-                            "order-0 pages or kvmalloc(); e.g. smaller MTU or ring sizes for network drivers");
+        ex.advice.push_back(
+            "avoid high-order atomic allocations: the caller (driver/slab cache) should fall back to "
+            "order-0 pages or kvmalloc(); e.g. smaller MTU or ring sizes for network drivers");
       if (req.algo == WmAlgo::Pre44)
-        ex.advice.push_back("kernels 4.4+ (97a16fc82a7c) only require one suitable free block above the order-0 "
-                            "watermark; this iterative pre-4.4 check is much stricter");
+        ex.advice.push_back(
+            "kernels 4.4+ (97a16fc82a7c) only require one suitable free block above the order-0 "
+            "watermark; this iterative pre-4.4 check is much stricter");
       break;
     case Cause::LowFree:
-      ex.advice.push_back("the zone ran out of free pages faster than reclaim refilled it: raise vm.min_free_kbytes "
-                          "(wakes kswapd earlier and enlarges the reserve atomic allocations may dip into)");
+      ex.advice.push_back(
+          "the zone ran out of free pages faster than reclaim refilled it: raise vm.min_free_kbytes "
+          "(wakes kswapd earlier and enlarges the reserve atomic allocations may dip into)");
       if (atomic_like)
-        ex.advice.push_back("atomic allocations cannot reclaim; bursts (network receive, interrupt handlers) need "
-                            "that headroom: see vm.watermark_scale_factor (4.6+) and the driver's buffer sizes");
+        ex.advice.push_back(
+            "atomic allocations cannot reclaim; bursts (network receive, interrupt handlers) need "
+            "that headroom: see vm.watermark_scale_factor (4.6+) and the driver's buffer sizes");
       else
-        ex.advice.push_back("a sleeping allocation failing here means reclaim found nothing to free: check for "
-                            "memory held by unreclaimable slab, pinned or mlocked pages, or too little RAM/swap");
+        ex.advice.push_back(
+            "a sleeping allocation failing here means reclaim found nothing to free: check for "
+            "memory held by unreclaimable slab, pinned or mlocked pages, or too little RAM/swap");
       break;
     case Cause::Reserve:
-      ex.advice.push_back("lowmem_reserve (vm.lowmem_reserve_ratio) deliberately keeps lower zones for allocations "
-                          "that can only use them; the real shortage is in the higher zone");
+      ex.advice.push_back(
+          "lowmem_reserve (vm.lowmem_reserve_ratio) deliberately keeps lower zones for allocations "
+          "that can only use them; the real shortage is in the higher zone");
       break;
     case Cause::Migratetype:
-      ex.advice.push_back("free memory sits in CMA/highatomic/isolated pageblocks: shrink the CMA area (cma=) if "
-                          "unmovable allocations need the memory, or make the allocation movable");
+      ex.advice.push_back(
+          "free memory sits in CMA/highatomic/isolated pageblocks: shrink the CMA area (cma=) if "
+          "unmovable allocations need the memory, or make the allocation movable");
       break;
     case Cause::NotReproduced:
-      ex.advice.push_back("capture /proc/zoneinfo and /proc/buddyinfo closer to the failure (kswaptrace traces "
-                          "the allocation path live) to see the state the allocator saw");
+      ex.advice.push_back(
+          "capture /proc/zoneinfo and /proc/buddyinfo closer to the failure (kswaptrace traces "
+          "the allocation path live) to see the state the allocator saw");
       break;
     case Cause::Inconclusive:
-      ex.advice.push_back("paste the whole report including the Mem-Info zone lines, lowmem_reserve[] and the "
-                          "per-order buddy lines");
+      ex.advice.push_back(
+          "paste the whole report including the Mem-Info zone lines, lowmem_reserve[] and the "
+          "per-order buddy lines");
       break;
   }
   if (req.xen_guest)
-    ex.advice.push_back("Xen guest: memory taken away by the balloon after boot leaves watermarks and kernel buffers "
-                        "sized for the boot-time size. Give dom0 a fixed size with dom0_mem= on the Xen command line "
-                        "(e.g. dom0_mem=2048M,max:2048M), and give domUs memory=maxmem or enough headroom instead "
-                        "of ballooning them down to the limit");
+    ex.advice.push_back(
+        "Xen guest: memory taken away by the balloon after boot leaves watermarks and kernel buffers "
+        "sized for the boot-time size. Give dom0 a fixed size with dom0_mem= on the Xen command line "
+        "(e.g. dom0_mem=2048M,max:2048M), and give domUs memory=maxmem or enough headroom instead "
+        "of ballooning them down to the limit");
   if (req.comm.rfind("kswapd", 0) == 0) {
     if (req.gfp.nomemalloc)
-      ex.notes.push_back("the task is kswapd, but __GFP_NOMEMALLOC keeps its PF_MEMALLOC reserves out of reach: an "
-                         "allocation kswapd makes itself (e.g. from reclaim) gets the min-watermark check and, "
-                         "already reclaiming, no direct reclaim of its own");
+      ex.notes.push_back(
+          "the task is kswapd, but __GFP_NOMEMALLOC keeps its PF_MEMALLOC reserves out of reach: an "
+          "allocation kswapd makes itself (e.g. from reclaim) gets the min-watermark check and, "
+          "already reclaiming, no direct reclaim of its own");
     else
-      ex.notes.push_back("the task is kswapd: its own allocations may use reserves (PF_MEMALLOC), so this one most "
-                         "likely ran in interrupt context on kswapd's CPU");
+      ex.notes.push_back(
+          "the task is kswapd: its own allocations may use reserves (PF_MEMALLOC), so this one most "
+          "likely ran in interrupt context on kswapd's CPU");
   }
   return ex;
 }

@@ -26,10 +26,10 @@ struct WmZone {
   std::vector<int64_t> lowmem_reserve;  // empty = not known
   int64_t free_cma = 0;
   int64_t reserved_highatomic = 0;
-  std::vector<int64_t> nr_free;   // free blocks per order; empty = not known
-  std::vector<std::string> mt;    // migratetype letters per order ("" = none printed)
-  bool mt_known = false;          // the buddy line carried letters
-  bool legacy_letters = false;    // pre-4.4 letters: U E M R C I (R = MIGRATE_RESERVE)
+  std::vector<int64_t> nr_free;  // free blocks per order; empty = not known
+  std::vector<std::string> mt;   // migratetype letters per order ("" = none printed)
+  bool mt_known = false;         // the buddy line carried letters
+  bool legacy_letters = false;   // pre-4.4 letters: U E M R C I (R = MIGRATE_RESERVE)
 };
 
 enum class WmAlgo {
@@ -67,8 +67,8 @@ struct WmResult {
 
 // One run of __zone_watermark_ok(). `mark` is the watermark in pages,
 // `classzone_idx` indexes lowmem_reserve[], `migratetype` is 'U', 'M' or 'E'.
-WmResult check_watermark(const WmZone& z, int order, int64_t mark, int classzone_idx,
-                         const AllocFlags& f, WmAlgo algo, char migratetype);
+WmResult check_watermark(const WmZone& z, int order, int64_t mark, int classzone_idx, const AllocFlags& f,
+                         WmAlgo algo, char migratetype);
 
 // /proc/zoneinfo + /proc/buddyinfo state as WmZones (zid is the zone index).
 std::vector<WmZone> zones_to_wm(const std::vector<ZoneInfo>& zones);
@@ -81,7 +81,7 @@ struct ExplainRequest {
   GfpInfo gfp;
   KernelVersion kv{6, 1};
   WmAlgo algo = WmAlgo::Post44;
-  bool all_marks = false;  // live/--zoneinfo: min, low and high; reports: min only
+  bool all_marks = false;           // live/--zoneinfo: min, low and high; reports: min only
   std::vector<std::string> layout;  // zone name per zone index (from lowmem_reserve length)
   bool xen_guest = false;
   std::string comm;

@@ -118,14 +118,22 @@ std::vector<ZoneInfo> parse_zoneinfo(std::string_view text) {
     }
     auto v = to_u64(val);
     if (!v) continue;  // lines like "all_unreclaimable: yes" on old kernels
-    if (key == "free") z.free = *v;
-    else if (key == "boost") z.boost = *v;
-    else if (key == "min") z.min = *v;
-    else if (key == "low") z.low = *v;
-    else if (key == "high") z.high = *v;
-    else if (key == "spanned") z.spanned = *v;
-    else if (key == "present") z.present = *v;
-    else if (key == "managed") z.managed = *v;
+    if (key == "free")
+      z.free = *v;
+    else if (key == "boost")
+      z.boost = *v;
+    else if (key == "min")
+      z.min = *v;
+    else if (key == "low")
+      z.low = *v;
+    else if (key == "high")
+      z.high = *v;
+    else if (key == "spanned")
+      z.spanned = *v;
+    else if (key == "present")
+      z.present = *v;
+    else if (key == "managed")
+      z.managed = *v;
     else if (key == "start_pfn") {
       z.start_pfn = *v;
       z.has_start_pfn = true;

@@ -23,8 +23,8 @@ struct ZoneInfo {
   uint64_t spanned = 0, present = 0, managed = 0;
   uint64_t start_pfn = 0;
   bool has_start_pfn = false;
-  std::vector<uint64_t> protection;  // lowmem_reserve[] against higher zone classes
-  bool node_unreclaimable = false;   // per node, repeated on each zone (4.12+)
+  std::vector<uint64_t> protection;       // lowmem_reserve[] against higher zone classes
+  bool node_unreclaimable = false;        // per node, repeated on each zone (4.12+)
   std::map<std::string, uint64_t> stats;  // every "nr_*"-style counter line of the zone
   std::vector<uint64_t> free_blocks;      // /proc/buddyinfo: free blocks per order
 

@@ -38,9 +38,13 @@ std::string hex(uint64_t v) {
 
 ChromeTraceBuilder::ChromeTraceBuilder(TimeNs origin) : origin_(origin), last_wakeup_sample_(origin) {
   auto proc = [&](int pid, const char* name, int sort) {
-    events_.push_back({{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"tid", 0}, {"args", {{"name", name}}}});
     events_.push_back(
-        {{"ph", "M"}, {"name", "process_sort_index"}, {"pid", pid}, {"tid", 0}, {"args", {{"sort_index", sort}}}});
+        {{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"tid", 0}, {"args", {{"name", name}}}});
+    events_.push_back({{"ph", "M"},
+                       {"name", "process_sort_index"},
+                       {"pid", pid},
+                       {"tid", 0},
+                       {"args", {{"sort_index", sort}}}});
   };
   proc(kPidKswapd, "kswapd", 1);
   proc(kPidReclaim, "direct reclaim", 2);
@@ -53,18 +57,26 @@ double ChromeTraceBuilder::us(TimeNs ts) const {
 }
 
 void ChromeTraceBuilder::thread_name(int pid, int64_t tid, const std::string& name) {
-  events_.push_back({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
+  events_.push_back(
+      {{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
 }
 
 void ChromeTraceBuilder::counter(const std::string& name, TimeNs ts, const nlohmann::json& args) {
-  events_.push_back({{"ph", "C"}, {"name", name}, {"pid", kPidCounters}, {"tid", 0}, {"ts", us(ts)}, {"args", args}});
+  events_.push_back(
+      {{"ph", "C"}, {"name", name}, {"pid", kPidCounters}, {"tid", 0}, {"ts", us(ts)}, {"args", args}});
 }
 
 void ChromeTraceBuilder::instant(const std::string& name, TimeNs ts, const nlohmann::json& args, int pid,
                                  int64_t tid, const char* cat) {
   const bool hotadd = pid < 0;
-  events_.push_back({{"ph", "i"}, {"s", hotadd ? "p" : "t"}, {"name", name}, {"cat", cat},
-                     {"pid", hotadd ? kPidHotadd : pid}, {"tid", hotadd ? 0 : tid}, {"ts", us(ts)}, {"args", args}});
+  events_.push_back({{"ph", "i"},
+                     {"s", hotadd ? "p" : "t"},
+                     {"name", name},
+                     {"cat", cat},
+                     {"pid", hotadd ? kPidHotadd : pid},
+                     {"tid", hotadd ? 0 : tid},
+                     {"ts", us(ts)},
+                     {"args", args}});
 }
 
 void ChromeTraceBuilder::on_event(const Event& e) {
@@ -184,8 +196,7 @@ void ChromeTraceBuilder::on_event(const Event& e) {
                 a["upper_zone"] = x.upper_zone;
                 a["lowmem_reserve"] = x.lowmem_reserve;
                 break;
-              case HotplugCall::SetupWmarks:
-                break;
+              case HotplugCall::SetupWmarks: break;
             }
             if (x.managed >= 0) a["managed"] = x.managed;
             if (x.present >= 0) a["present"] = x.present;
@@ -211,14 +222,15 @@ void ChromeTraceBuilder::on_event(const Event& e) {
 
 nlohmann::json ChromeTraceBuilder::finish(TimeNs end, const nlohmann::json& other) {
   for (const auto& [nid, a] : awake_)
-    events_.push_back({{"ph", "X"},
-                       {"name", "kswapd awake"},
-                       {"cat", "kswapd"},
-                       {"pid", kPidKswapd},
-                       {"tid", nid},
-                       {"ts", us(a.since)},
-                       {"dur", (end > a.since ? end - a.since : 0) / 1e3},
-                       {"args", {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"open", true}}}});
+    events_.push_back(
+        {{"ph", "X"},
+         {"name", "kswapd awake"},
+         {"cat", "kswapd"},
+         {"pid", kPidKswapd},
+         {"tid", nid},
+         {"ts", us(a.since)},
+         {"dur", (end > a.since ? end - a.since : 0) / 1e3},
+         {"args", {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"open", true}}}});
   awake_.clear();
   nlohmann::json j;
   j["traceEvents"] = std::move(events_);

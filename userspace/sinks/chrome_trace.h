@@ -10,8 +10,8 @@
 #pragma once
 
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "core/event.h"
@@ -46,7 +46,7 @@ class ChromeTraceBuilder {
   std::map<int32_t, Awake> awake_;              // by node
   std::map<int64_t, std::string> named_tasks_;  // direct-reclaim threads named so far
   std::map<int32_t, bool> named_nodes_;
-  std::map<int32_t, uint64_t> wakeup_requests_;  // since the last sample, by node
+  std::map<int32_t, uint64_t> wakeup_requests_;            // since the last sample, by node
   std::optional<std::pair<TimeNs, uint64_t>> last_alloc_;  // ts, cumulative pages
   TimeNs last_wakeup_sample_ = 0;
   std::optional<uint64_t> first_drops_;

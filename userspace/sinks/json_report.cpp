@@ -14,18 +14,25 @@ json to_json(const Log2Histogram& h, const char* unit) {
   j["max"] = h.max();
   json buckets = json::array();
   for (int i = 0; i <= h.last_slot(); i++)
-    buckets.push_back({{"low", Log2Histogram::slot_low(i)},
-                       {"high", Log2Histogram::slot_high(i)},
-                       {"count", h.count(i)}});
+    buckets.push_back(
+        {{"low", Log2Histogram::slot_low(i)}, {"high", Log2Histogram::slot_high(i)}, {"count", h.count(i)}});
   j["buckets"] = buckets;
   return j;
 }
 
 json to_json(const ZoneInfo& z) {
-  json j = {{"nid", z.nid},         {"zid", z.zid},         {"zone", z.name},
-            {"free", z.free},       {"min", z.min},         {"low", z.low},
-            {"high", z.high},       {"boost", z.boost},     {"spanned", z.spanned},
-            {"present", z.present}, {"managed", z.managed}, {"protection", z.protection},
+  json j = {{"nid", z.nid},
+            {"zid", z.zid},
+            {"zone", z.name},
+            {"free", z.free},
+            {"min", z.min},
+            {"low", z.low},
+            {"high", z.high},
+            {"boost", z.boost},
+            {"spanned", z.spanned},
+            {"present", z.present},
+            {"managed", z.managed},
+            {"protection", z.protection},
             {"node_unreclaimable", z.node_unreclaimable}};
   if (z.has_start_pfn) j["start_pfn"] = z.start_pfn;
   j["free_blocks"] = z.free_blocks;
@@ -33,9 +40,8 @@ json to_json(const ZoneInfo& z) {
 }
 
 json to_json(const Hazard& h) {
-  return {{"kind", h.kind},       {"severity", h.severity}, {"nid", h.nid},
-          {"zone", h.zone},       {"message", h.message},   {"advice", h.advice},
-          {"evidence", h.evidence}};
+  return {{"kind", h.kind},       {"severity", h.severity}, {"nid", h.nid},          {"zone", h.zone},
+          {"message", h.message}, {"advice", h.advice},     {"evidence", h.evidence}};
 }
 
 json to_json(const Verdict& v, TimeNs now) {
@@ -46,10 +52,10 @@ json to_json(const Verdict& v, TimeNs now) {
     else
       ev[k] = x;
   }
-  json j = {{"kind", v.kind},         {"severity", v.severity},
-            {"alert", v.alert},       {"state", v.pending ? "pending" : "active"},
-            {"nid", v.nid},           {"since", v.since / 1e9},
-            {"message", v.message},   {"evidence", ev},
+  json j = {{"kind", v.kind},       {"severity", v.severity},
+            {"alert", v.alert},     {"state", v.pending ? "pending" : "active"},
+            {"nid", v.nid},         {"since", v.since / 1e9},
+            {"message", v.message}, {"evidence", ev},
             {"advice", v.advice}};
   j["raised"] = v.raised ? json(v.raised / 1e9) : json(nullptr);
   if (now) j["for_s"] = now > v.since ? (now - v.since) / 1e9 : 0.0;
@@ -66,7 +72,9 @@ json zone_counters(const ZoneCounters& c) {
 
 json balloon(const std::optional<BalloonSample>& b) {
   if (!b) return nullptr;
-  return {{"target_kb", b->target_kb}, {"current_kb", b->current_kb}, {"low_kb", b->low_kb},
+  return {{"target_kb", b->target_kb},
+          {"current_kb", b->current_kb},
+          {"low_kb", b->low_kb},
           {"high_kb", b->high_kb}};
 }
 
@@ -195,7 +203,9 @@ json to_json(const Summary& s) {
     json req = json::array();
     for (const auto& r : n.requests)
       req.push_back({{"zid", r.zid}, {"zone", r.zone}, {"order", r.order}, {"count", r.count}});
-    json node = {{"nid", n.nid}, {"kswapd", k}, {"wakeup_requests", n.wakeup_requests},
+    json node = {{"nid", n.nid},
+                 {"kswapd", k},
+                 {"wakeup_requests", n.wakeup_requests},
                  {"wakeup_requests_by_zone_order", req}};
     if (n.have_shrink) node["other_reclaim"] = shrink(n.other_shrink);
     nodes.push_back(node);

@@ -77,10 +77,12 @@ RecordingWriter::RecordingWriter(RecordingOptions opts, RecordingMeta meta) : op
 
   std::error_code ec;
   const bool existed = fs::exists(opts_.dir, ec);
-  if (existed && !fs::is_directory(opts_.dir, ec)) throw RecordingError(opts_.dir + " exists and is not a directory");
+  if (existed && !fs::is_directory(opts_.dir, ec))
+    throw RecordingError(opts_.dir + " exists and is not a directory");
   if (!existed) {
     fs::create_directories(opts_.dir, ec);
-    if (ec) throw RecordingError("cannot create " + opts_.dir + ": " + ec.message(), is_disk_full(ec.value()));
+    if (ec)
+      throw RecordingError("cannot create " + opts_.dir + ": " + ec.message(), is_disk_full(ec.value()));
     ::chmod(opts_.dir.c_str(), 0700);
   } else {
     for (const auto& de : fs::directory_iterator(opts_.dir, ec)) {
@@ -149,7 +151,8 @@ void RecordingWriter::write_all(const std::string& bytes, uint64_t good_size) {
     if (n <= 0) {
       const int err = n < 0 ? errno : ENOSPC;
       // leave no torn block behind: cut the file back to its last whole block
-      if (::ftruncate(fd_, static_cast<off_t>(good_size)) == 0) ::lseek(fd_, static_cast<off_t>(good_size), SEEK_SET);
+      if (::ftruncate(fd_, static_cast<off_t>(good_size)) == 0)
+        ::lseek(fd_, static_cast<off_t>(good_size), SEEK_SET);
       failed_ = true;
       const std::string p = opts_.dir + "/" + segment_name(cur_.seq);
       if (is_disk_full(err))

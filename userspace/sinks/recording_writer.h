@@ -22,8 +22,8 @@ struct RecordingError : std::runtime_error {
 struct RecordingOptions {
   std::string dir;
   uint64_t max_size = 64ull << 20;  // total of all segments
-  double flush_interval_s = 1.0;   // buffered events reach the disk at least this often
-  double sample_interval_s = 1.0;  // stored in the header for readers
+  double flush_interval_s = 1.0;    // buffered events reach the disk at least this often
+  double sample_interval_s = 1.0;   // stored in the header for readers
   int zstd_level = 3;
   bool sync = true;  // fdatasync each block (power-loss safety)
 };

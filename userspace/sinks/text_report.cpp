@@ -44,8 +44,8 @@ void alloc_table(std::string& s, const char* title, const char* col, const std::
 
 std::string render_zone_table(const std::vector<ZoneInfo>& zones) {
   std::string s;
-  out(s, "  %-4s %-8s %10s %10s %10s %8s %8s %8s  %s\n", "node", "zone", "present", "managed", "free",
-      "min", "low", "high", "free blocks by order (0..)");
+  out(s, "  %-4s %-8s %10s %10s %10s %8s %8s %8s  %s\n", "node", "zone", "present", "managed", "free", "min",
+      "low", "high", "free blocks by order (0..)");
   for (const auto& z : zones) {
     if (!z.populated()) continue;
     std::string blocks;
@@ -55,8 +55,7 @@ std::string render_zone_table(const std::vector<ZoneInfo>& zones) {
     }
     out(s, "  %-4d %-8s %10llu %10llu %10llu %8llu %8llu %8llu  %s\n", z.nid, z.name.c_str(),
         (unsigned long long)z.present, (unsigned long long)z.managed, (unsigned long long)z.free,
-        (unsigned long long)z.min, (unsigned long long)z.low, (unsigned long long)z.high,
-        blocks.c_str());
+        (unsigned long long)z.min, (unsigned long long)z.low, (unsigned long long)z.high, blocks.c_str());
   }
   return s;
 }
@@ -119,8 +118,8 @@ std::string render_hotadd(const HotAdd& h, TimeNs window_start) {
                       (unsigned long long)c.low, (unsigned long long)c.high);
       return std::string(buf);
     };
-    out(s, "     node %d %-7s %s -> %s%s\n", z.nid, z.zone.c_str(), side(z.before).c_str(), side(z.after).c_str(),
-        z.new_zone ? " (new zone)" : "");
+    out(s, "     node %d %-7s %s -> %s%s\n", z.nid, z.zone.c_str(), side(z.before).c_str(),
+        side(z.after).c_str(), z.new_zone ? " (new zone)" : "");
   }
   if (!h.have_zoneinfo) out(s, "     zones: no /proc/zoneinfo sample before and after\n");
   if (h.balloon_before || h.balloon_after) {
@@ -186,8 +185,9 @@ std::string render_text(const Summary& sm) {
   if (!sm.recorded_verdicts.empty()) {
     out(s, "\nverdict changes recorded live\n");
     for (const auto& [ts, c] : sm.recorded_verdicts)
-      out(s, "  %+9.1f s  %-7s [%s] %s node %d\n", (static_cast<double>(ts) - static_cast<double>(sm.start)) / 1e9,
-          c.raised ? "raised" : "cleared", c.verdict.severity.c_str(), c.verdict.kind.c_str(), c.verdict.nid);
+      out(s, "  %+9.1f s  %-7s [%s] %s node %d\n",
+          (static_cast<double>(ts) - static_cast<double>(sm.start)) / 1e9, c.raised ? "raised" : "cleared",
+          c.verdict.severity.c_str(), c.verdict.kind.c_str(), c.verdict.nid);
   }
 
   out(s, "\nkswapd (per node)\n");
@@ -202,8 +202,8 @@ std::string render_text(const Summary& sm) {
     }
     if (n.have_cpu) std::snprintf(cpu, sizeof cpu, "%.1f", n.cpu_pct);
     out(s, "  %-4d %7llu %7llu %8llu %9.2f %5.1f%% %10.2f %10s %10s %6s %6s\n", n.nid,
-        (unsigned long long)n.wakes, (unsigned long long)n.sleeps, (unsigned long long)n.rewakes,
-        n.awake_s, 100 * n.duty_cycle, n.longest_episode_s, scanned, reclaimed, eff, cpu);
+        (unsigned long long)n.wakes, (unsigned long long)n.sleeps, (unsigned long long)n.rewakes, n.awake_s,
+        100 * n.duty_cycle, n.longest_episode_s, scanned, reclaimed, eff, cpu);
   }
   for (const auto& n : sm.nodes) {
     if (n.awake_at_end)
@@ -247,8 +247,8 @@ std::string render_text(const Summary& sm) {
     std::vector<std::pair<std::string, ReclaimCommStats>> comms(d.by_comm.begin(), d.by_comm.end());
     std::sort(comms.begin(), comms.end(),
               [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
-    out(s, "  top commands (direct + memcg reclaim):\n    %-16s %8s %10s %10s\n", "comm", "count",
-        "total_ms", "reclaimed");
+    out(s, "  top commands (direct + memcg reclaim):\n    %-16s %8s %10s %10s\n", "comm", "count", "total_ms",
+        "reclaimed");
     for (size_t i = 0; i < comms.size() && i < 5; i++)
       out(s, "    %-16s %8llu %10.1f %10llu\n", comms[i].first.c_str(),
           (unsigned long long)comms[i].second.count, comms[i].second.total_ns / 1e6,
@@ -257,8 +257,8 @@ std::string render_text(const Summary& sm) {
 
   const auto& a = sm.alloc;
   if (a.available) {
-    out(s, "\npage allocations: %llu pages in %llu calls (%.1f pages/s)\n",
-        (unsigned long long)a.total_pages, (unsigned long long)a.total_calls, a.pages_per_s);
+    out(s, "\npage allocations: %llu pages in %llu calls (%.1f pages/s)\n", (unsigned long long)a.total_pages,
+        (unsigned long long)a.total_calls, a.pages_per_s);
     alloc_table(s, "by order", "order", a.by_order);
     alloc_table(s, "by migratetype", "migratetype", a.by_migratetype);
     alloc_table(s, "by zone", "zone", a.by_zone);
@@ -269,10 +269,17 @@ std::string render_text(const Summary& sm) {
 
   if (sm.have_vmstat) {
     out(s, "\n/proc/vmstat over the window:");
-    const char* keys[] = {"pageoutrun", "allocstall_total", "pgalloc_total", "pgscan_kswapd",
-                          "pgsteal_kswapd", "pgscan_direct", "pgsteal_direct",
-                          "kswapd_high_wmark_hit_quickly", "kswapd_low_wmark_hit_quickly",
-                          "slabs_scanned", "compact_stall"};
+    const char* keys[] = {"pageoutrun",
+                          "allocstall_total",
+                          "pgalloc_total",
+                          "pgscan_kswapd",
+                          "pgsteal_kswapd",
+                          "pgscan_direct",
+                          "pgsteal_direct",
+                          "kswapd_high_wmark_hit_quickly",
+                          "kswapd_low_wmark_hit_quickly",
+                          "slabs_scanned",
+                          "compact_stall"};
     for (const char* k : keys) {
       auto it = sm.vmstat_delta.find(k);
       if (it != sm.vmstat_delta.end()) out(s, " %s=%llu", k, (unsigned long long)it->second);

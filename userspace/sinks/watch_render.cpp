@@ -52,8 +52,9 @@ std::string render_status_line(const NodeStatus& st, const std::vector<Verdict>&
     if (st.memcg_per_s > 0) out(s, " memcg %.0f/s", st.memcg_per_s);
   }
   if (st.have_zones)
-    out(s, " free %llu%shigh %llu%s", (unsigned long long)st.free, st.free > st.high ? ">" : "<=",
-        (unsigned long long)st.high, st.unreclaimable ? " UNRECLAIMABLE" : "");
+    out(s, " free %llu%shigh %llu%s", (unsigned long long)st.free,
+        st.free > st.high ? ">" : "<=", (unsigned long long)st.high,
+        st.unreclaimable ? " UNRECLAIMABLE" : "");
   std::string kinds;
   for (const auto& v : active)
     if (v.nid == st.nid) kinds += (kinds.empty() ? "" : ",") + v.kind;

@@ -69,9 +69,7 @@ DecodeResult decode_record(const void* data, size_t size) {
       e.data = std::move(d);
       break;
     }
-    default:
-      r.error = "unknown record type " + std::to_string(h.type);
-      return r;
+    default: r.error = "unknown record type " + std::to_string(h.type); return r;
   }
   r.event = std::move(e);
   return r;

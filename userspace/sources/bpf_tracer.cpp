@@ -4,9 +4,9 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
-#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -43,24 +43,19 @@ struct EventSpec {
 };
 
 const EventSpec kEvents[] = {
-    {"vmscan", "mm_vmscan_kswapd_wake", "btf_kswapd_wake",
-     "tp_kswapd_wake", true, false},
-    {"vmscan", "mm_vmscan_kswapd_sleep", "btf_kswapd_sleep",
-     "tp_kswapd_sleep", true, false},
-    {"vmscan", "mm_vmscan_wakeup_kswapd", "btf_wakeup_kswapd",
-     "tp_wakeup_kswapd", false, false},
-    {"vmscan", "mm_vmscan_direct_reclaim_begin", "btf_direct_reclaim_begin",
-     "tp_direct_reclaim_begin", true, false},
-    {"vmscan", "mm_vmscan_direct_reclaim_end", "btf_direct_reclaim_end",
-     "tp_direct_reclaim_end", true, false},
-    {"vmscan", "mm_vmscan_memcg_reclaim_begin", "btf_memcg_reclaim_begin",
-     "tp_memcg_reclaim_begin", false, false},
-    {"vmscan", "mm_vmscan_memcg_reclaim_end", "btf_memcg_reclaim_end",
-     "tp_memcg_reclaim_end", false, false},
-    {"vmscan", "mm_vmscan_lru_shrink_inactive", "btf_lru_shrink_inactive",
-     "tp_lru_shrink_inactive", false, false},
-    {"kmem", "mm_page_alloc", "btf_page_alloc",
-     "tp_page_alloc", true, true},
+    {"vmscan", "mm_vmscan_kswapd_wake", "btf_kswapd_wake", "tp_kswapd_wake", true, false},
+    {"vmscan", "mm_vmscan_kswapd_sleep", "btf_kswapd_sleep", "tp_kswapd_sleep", true, false},
+    {"vmscan", "mm_vmscan_wakeup_kswapd", "btf_wakeup_kswapd", "tp_wakeup_kswapd", false, false},
+    {"vmscan", "mm_vmscan_direct_reclaim_begin", "btf_direct_reclaim_begin", "tp_direct_reclaim_begin", true,
+     false},
+    {"vmscan", "mm_vmscan_direct_reclaim_end", "btf_direct_reclaim_end", "tp_direct_reclaim_end", true,
+     false},
+    {"vmscan", "mm_vmscan_memcg_reclaim_begin", "btf_memcg_reclaim_begin", "tp_memcg_reclaim_begin", false,
+     false},
+    {"vmscan", "mm_vmscan_memcg_reclaim_end", "btf_memcg_reclaim_end", "tp_memcg_reclaim_end", false, false},
+    {"vmscan", "mm_vmscan_lru_shrink_inactive", "btf_lru_shrink_inactive", "tp_lru_shrink_inactive", false,
+     false},
+    {"kmem", "mm_page_alloc", "btf_page_alloc", "tp_page_alloc", true, true},
 };
 
 std::string errstr(int err) { return strerror(err < 0 ? -err : err); }
@@ -80,12 +75,8 @@ std::vector<AttachPlan> plan_attach(FeatureProbe& probe, AttachMode mode) {
     const bool can_btf = tp_btf_ok && p.in_btf;
     const bool can_tp = p.in_tracefs;
     switch (mode) {
-      case AttachMode::TpBtf:
-        p.mode = can_btf ? "tp_btf" : "";
-        break;
-      case AttachMode::Tracepoint:
-        p.mode = can_tp ? "tracepoint" : "";
-        break;
+      case AttachMode::TpBtf: p.mode = can_btf ? "tp_btf" : ""; break;
+      case AttachMode::Tracepoint: p.mode = can_tp ? "tracepoint" : ""; break;
       case AttachMode::Auto:
         if (ev.prefer_tracepoint)
           p.mode = can_tp ? "tracepoint" : can_btf ? "tp_btf" : "";
@@ -135,12 +126,9 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   g_verbose = opts.verbose;
   libbpf_set_print(libbpf_print);
 
-  if (!probe.is_root())
-    throw TraceError("kswaptrace needs root (CAP_BPF, CAP_PERFMON): run it with sudo");
-  if (!probe.btf().ok)
-    throw TraceError(probe.btf().detail + "; pass --btf FILE with the kernel's BTF");
-  if (!probe.ringbuf().ok)
-    throw TraceError("BPF ring buffer unavailable: " + probe.ringbuf().detail);
+  if (!probe.is_root()) throw TraceError("kswaptrace needs root (CAP_BPF, CAP_PERFMON): run it with sudo");
+  if (!probe.btf().ok) throw TraceError(probe.btf().detail + "; pass --btf FILE with the kernel's BTF");
+  if (!probe.ringbuf().ok) throw TraceError("BPF ring buffer unavailable: " + probe.ringbuf().detail);
 
   LIBBPF_OPTS(bpf_object_open_opts, oo);
   if (!probe.btf_path().empty()) oo.btf_custom_path = probe.btf_path().c_str();
@@ -181,7 +169,8 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   }
 
   int err = kswaptrace_bpf__load(skel);
-  if (err) throw TraceError("cannot load the BPF programs: " + errstr(err) + " (run with -v for the verifier log)");
+  if (err)
+    throw TraceError("cannot load the BPF programs: " + errstr(err) + " (run with -v for the verifier log)");
   err = kswaptrace_bpf__attach(skel);
   if (err) throw TraceError("cannot attach the BPF programs: " + errstr(err) + " (run with -v for details)");
 

@@ -105,8 +105,8 @@ const Probe& FeatureProbe::ringbuf() {
     Probe p;
     int r = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr);
     p.ok = r == 1;
-    p.detail = p.ok ? "BPF_MAP_TYPE_RINGBUF" : (r < 0 ? std::string("probe failed: ") + strerror(-r)
-                                                       : "not supported (needs 5.8+)");
+    p.detail = p.ok ? "BPF_MAP_TYPE_RINGBUF"
+                    : (r < 0 ? std::string("probe failed: ") + strerror(-r) : "not supported (needs 5.8+)");
     ringbuf_ = p;
   }
   return *ringbuf_;
@@ -148,7 +148,8 @@ Probe FeatureProbe::probe_tracing_prog(int attach_type, const char* btf_name, in
 }
 
 const Probe& FeatureProbe::tp_btf() {
-  if (!tp_btf_) tp_btf_ = probe_tracing_prog(BPF_TRACE_RAW_TP, "btf_trace_mm_vmscan_kswapd_sleep", BTF_KIND_TYPEDEF);
+  if (!tp_btf_)
+    tp_btf_ = probe_tracing_prog(BPF_TRACE_RAW_TP, "btf_trace_mm_vmscan_kswapd_sleep", BTF_KIND_TYPEDEF);
   return *tp_btf_;
 }
 

@@ -27,7 +27,7 @@ class FeatureProbe {
   const Probe& btf();
   const Probe& tracefs();  // detail = mount point when ok
   const Probe& ringbuf();
-  const Probe& tp_btf();   // can a tp_btf program load and attach
+  const Probe& tp_btf();  // can a tp_btf program load and attach
   const Probe& fentry();
   const Probe& kprobes();
   // Tracepoint present in tracefs (events/<sys>/<name>) / in BTF (btf_trace_<name>).

@@ -37,7 +37,7 @@ class LiveSource {
   ProcReader proc_;
   std::unique_ptr<BpfTracer> tracer_;
   std::unique_ptr<HotAddMonitor> hotadd_;  // null with TracerOptions::hotadd off
-  std::string zone_layout_;  // start_pfn/spanned of every zone, to notice growth
+  std::string zone_layout_;                // start_pfn/spanned of every zone, to notice growth
 };
 
 }  // namespace kst

@@ -22,23 +22,24 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 // Periodic samples of cumulative state (vs. ring-buffer events). Exhaustive:
 // a new Event alternative must say which it is.
 bool is_sample(const EventData& d) {
-  return std::visit(Overloaded{
-                        [](const KswapdWake&) { return false; },
-                        [](const KswapdSleep&) { return false; },
-                        [](const WakeupKswapd&) { return false; },
-                        [](const DirectReclaim&) { return false; },
-                        [](const ReclaimCounters&) { return true; },
-                        [](const AllocCounters&) { return true; },
-                        [](const ProbeCounters&) { return true; },
-                        [](const VmstatSample&) { return true; },
-                        [](const ZoneSample&) { return true; },
-                        [](const KswapdCpuSample&) { return true; },
-                        [](const MemoryBlockEvent&) { return false; },
-                        [](const BalloonSample&) { return false; },  // delivered on change, not per sample set
-                        [](const HotplugCall&) { return false; },
-                        [](const VerdictChange&) { return false; },
-                    },
-                    d);
+  return std::visit(
+      Overloaded{
+          [](const KswapdWake&) { return false; },
+          [](const KswapdSleep&) { return false; },
+          [](const WakeupKswapd&) { return false; },
+          [](const DirectReclaim&) { return false; },
+          [](const ReclaimCounters&) { return true; },
+          [](const AllocCounters&) { return true; },
+          [](const ProbeCounters&) { return true; },
+          [](const VmstatSample&) { return true; },
+          [](const ZoneSample&) { return true; },
+          [](const KswapdCpuSample&) { return true; },
+          [](const MemoryBlockEvent&) { return false; },
+          [](const BalloonSample&) { return false; },  // delivered on change, not per sample set
+          [](const HotplugCall&) { return false; },
+          [](const VerdictChange&) { return false; },
+      },
+      d);
 }
 
 }  // namespace
@@ -182,7 +183,8 @@ TimeNs parse_time_spec(const rec::Header& h, const std::string& spec) {
   tm t{};
   for (const char* fmt : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"}) {
     t = tm{};
-    if (const char* rest = strptime(spec.c_str(), fmt, &t)) return wall_to_mono(h, local_epoch(t, parse_fraction(rest, spec)), spec);
+    if (const char* rest = strptime(spec.c_str(), fmt, &t))
+      return wall_to_mono(h, local_epoch(t, parse_fraction(rest, spec)), spec);
   }
   // time of day on the recording's first day
   const int64_t start_wall_ns = static_cast<int64_t>(h.recording_start_ns) + h.realtime_offset_ns;
