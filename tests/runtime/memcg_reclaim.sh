@@ -20,9 +20,13 @@ cleanup() { rmdir "$grp" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 echo 64M > "$grp/$limit" || die "cannot set $limit"
 file=$TMP/big
-when_tracing "$TMP/err" sh -c "sh -c 'echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$file bs=1M count=256 conv=fsync status=none'; rm -f $file"
-"$KST" -d 6 --json > "$TMP/out.json" 2> "$TMP/err" || { cat "$TMP/err"; die "kswaptrace failed"; }
-wait
+"$KST" -d 6 --json > "$TMP/out.json" 2> "$TMP/err" &
+pid=$!
+wait_tracing "$TMP/err" $pid || { wait $pid; cat "$TMP/err"; die "kswaptrace did not start tracing"; }
+# only this child shell (and the dd it becomes) joins the cgroup
+sh -c "echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$file bs=1M count=256 conv=fsync status=none"
+rm -f "$file"
+wait $pid || { cat "$TMP/err"; die "kswaptrace failed"; }
 memcg=$(json "$TMP/out.json" "j['memcg_reclaim']['count']")
 attach=$(json "$TMP/out.json" "j['attach'].get('mm_vmscan_memcg_reclaim_begin','missing')")
 other=$(json "$TMP/out.json" "j['nodes'][0].get('other_reclaim',{}).get('reclaimed',0)")

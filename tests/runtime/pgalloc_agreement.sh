@@ -8,9 +8,11 @@
 need_root
 ensure_tracefs
 before=$(vmstat_sum pgalloc_)
-when_tracing "$TMP/err" sh -c "dd if=/dev/zero of=/dev/shm/kst-rt-$$ bs=1M count=300 status=none; rm -f /dev/shm/kst-rt-$$"
-"$KST" -d 4 --json > "$TMP/out.json" 2> "$TMP/err" || { cat "$TMP/err"; die "kswaptrace exited $?"; }
-wait
+"$KST" -d 4 --json > "$TMP/out.json" 2> "$TMP/err" &
+pid=$!
+wait_tracing "$TMP/err" $pid || { wait $pid; cat "$TMP/err"; die "kswaptrace did not start tracing"; }
+dd if=/dev/zero of=/dev/shm/kst-rt-$$ bs=1M count=300 status=none; rm -f /dev/shm/kst-rt-$$
+wait $pid || { cat "$TMP/err"; die "kswaptrace exited $?"; }
 after=$(vmstat_sum pgalloc_)
 bpf=$(json "$TMP/out.json" "j['page_alloc']['total_pages']")
 same=$(json "$TMP/out.json" "j['vmstat_delta']['pgalloc_total']")

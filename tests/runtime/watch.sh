@@ -20,14 +20,17 @@ if [ -n "$grp" ]; then
 fi
 cleanup() { [ -n "$grp" ] && rmdir "$grp" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
+"$KST" watch -d 7 -i 2 --json --exit-on=livelock,futile > "$TMP/w" 2> "$TMP/e" &
+pid=$!
+wait_tracing "$TMP/e" $pid || { wait $pid; cat "$TMP/e"; die "watch did not start tracing"; }
 if [ -n "$grp" ]; then
-	when_tracing "$TMP/e" sh -c "sh -c 'echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$TMP/big bs=1M count=256 conv=fsync status=none'; rm -f $TMP/big"
+	sh -c "echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$TMP/big bs=1M count=256 conv=fsync status=none"
+	rm -f "$TMP/big"
 else
 	echo "note: no memory cgroup; watching an idle machine"
 fi
-"$KST" watch -d 7 -i 2 --json --exit-on=livelock,futile > "$TMP/w" 2> "$TMP/e"
+wait $pid
 rc=$?
-wait
 [ "$rc" = 0 ] || { cat "$TMP/e" "$TMP/w"; die "watch exited $rc (3 = a livelock/futile verdict on this machine?)"; }
 python3 - "$TMP/w" <<'PY' || die "bad watch JSON"
 import json, sys

@@ -745,3 +745,33 @@ TEST(Recording, ReportListsTheVerdictChangesRecordedLive) {
   EXPECT_EQ(j["recorded_verdicts"][0]["change"], "raised");
   EXPECT_EQ(j["recorded_verdicts"][0]["kind"], "TINY-ZONE");
 }
+
+TEST(Recording, VerdictInForceBeforeFromIsCarriedIntoTheWindow) {
+  TempDir t;
+  auto ev = synthetic_stream(10);  // TINY-ZONE raised at ~5.6 s (appended out of order: sort)
+  const auto by_ts = [](const Event& a, const Event& b) { return a.ts < b.ts; };
+  std::stable_sort(ev.begin(), ev.end(), by_ts);
+  write_recording(t.sub("rec"), ev);
+  ReplayWindow w;
+  w.from = kStart + 7 * kSec;
+  w.to = kStart + 9 * kSec;
+  RecordingReader r(t.sub("rec"));
+  const ReplayResult got = replay_summary(r, w);
+  ASSERT_EQ(got.summary.recorded_verdicts.size(), 1u);
+  const auto& [ts, c] = got.summary.recorded_verdicts[0];
+  EXPECT_EQ(ts, got.summary.start);  // listed at the window's start
+  EXPECT_TRUE(c.raised);
+  EXPECT_EQ(c.verdict.kind, "TINY-ZONE");
+  EXPECT_LT(c.verdict.since, *w.from);  // onset kept
+
+  // cleared before the window: nothing carried
+  VerdictChange cleared = std::get<VerdictChange>(std::find_if(ev.begin(), ev.end(), [](const Event& e) {
+                                                    return std::holds_alternative<VerdictChange>(e.data);
+                                                  })->data);
+  cleared.raised = false;
+  ev.push_back({kStart + 6 * kSec + kSec / 2, cleared});
+  std::stable_sort(ev.begin(), ev.end(), by_ts);
+  write_recording(t.sub("rec2"), ev);
+  RecordingReader r2(t.sub("rec2"));
+  EXPECT_TRUE(replay_summary(r2, w).summary.recorded_verdicts.empty());
+}

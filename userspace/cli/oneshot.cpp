@@ -38,11 +38,6 @@ int run_oneshot(const OneshotOptions& o) {
   if (!src) return kExitError;
   const bool interval_mode = o.interval > 0;
   const double window = interval_mode ? o.interval : o.duration;
-  if (window > 0 && !interval_mode)
-    std::cerr << "Tracing kswapd, reclaim and page allocations for " << window
-              << " s... Hit Ctrl-C to end.\n";
-  else
-    std::cerr << "Tracing kswapd, reclaim and page allocations... Hit Ctrl-C to end.\n";
 
   TimeNs start = monotonic_now();
   auto an = std::make_unique<Analyzer>(src->info(), start);
@@ -67,6 +62,12 @@ int run_oneshot(const OneshotOptions& o) {
   };
   feed(src->sample());
   det.evaluate(start);
+  // only now, with the first sample taken, does the window really start
+  if (window > 0 && !interval_mode)
+    std::cerr << "Tracing kswapd, reclaim and page allocations for " << window
+              << " s... Hit Ctrl-C to end.\n";
+  else
+    std::cerr << "Tracing kswapd, reclaim and page allocations... Hit Ctrl-C to end.\n";
   TimeNs next_tick = start + 1000000000ull;
   int remaining = o.count;
   const TimeNs step = window > 0 ? static_cast<TimeNs>(window * 1e9) : 0;

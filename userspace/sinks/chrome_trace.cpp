@@ -207,7 +207,8 @@ void ChromeTraceBuilder::on_event(const Event& e) {
             const Verdict& v = x.verdict;
             node_thread(v.nid);
             nlohmann::json ev = nlohmann::json::object();
-            for (const auto& [k, val] : v.evidence) ev[k] = val;
+            for (const auto& [k, val] : v.evidence)
+              ev[k] = val < 0 ? nlohmann::json(nullptr) : nlohmann::json(val);
             instant(v.kind + (x.raised ? " raised" : " cleared"), e.ts,
                     {{"severity", v.severity},
                      {"since_us", us(v.since)},

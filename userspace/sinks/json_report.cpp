@@ -267,6 +267,7 @@ json to_json(const Summary& s) {
     for (const auto& [ts, c] : s.recorded_verdicts) {
       json v = to_json(c.verdict, ts);
       v["change"] = c.raised ? "raised" : "cleared";
+      v["state"] = c.raised ? "active" : "cleared";
       v["t"] = (static_cast<double>(ts) - static_cast<double>(s.start)) / 1e9;
       rv.push_back(v);
     }

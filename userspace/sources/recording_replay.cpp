@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -74,7 +75,14 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
   TimeNs start = 0, last_in = 0;
   bool past_end = false;
   std::vector<Event> before;  // the latest sample set before `from`
-  TimeNs tail_ts = 0;         // the sample set just after `to`
+  // verdicts the recorder had raised before `from` and not cleared by then:
+  // listed as recorded changes at the window's start (their `since` keeps the onset)
+  std::map<std::pair<int32_t, std::string>, VerdictChange> in_force;
+  auto carry_in_force = [&]() {
+    for (auto& [k, c] : in_force) an->on_event(Event{start, c});
+    in_force.clear();
+  };
+  TimeNs tail_ts = 0;  // the sample set just after `to`
   bool from_on_sample = false, to_on_sample = false;
   auto begin = [&](TimeNs ts, bool sample) {
     if (an) return;
@@ -89,6 +97,7 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     if (!from_on_sample)
       for (const auto& e : before) an->on_event(e);
     before.clear();
+    carry_in_force();
   };
   reader.read([&](const RecordItem& it) {
     const TimeNs ts = it.event.ts;
@@ -103,6 +112,13 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     if (past_end) return;
     const bool sample = it.kind == RecordItem::Kind::Event && is_sample(it.event.data);
     if (w.from && ts < *w.from) {
+      if (const auto* c = std::get_if<VerdictChange>(&it.event.data)) {
+        const auto key = std::make_pair(c->verdict.nid, c->verdict.kind);
+        if (c->raised)
+          in_force[key] = *c;
+        else
+          in_force.erase(key);
+      }
       if (sample) {
         if (!before.empty() && before.front().ts != ts) before.clear();
         before.push_back(it.event);
@@ -131,6 +147,7 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     // nothing inside the window: an empty summary of the window itself
     start = w.from.value_or(r.first_ts);
     an = std::make_unique<Analyzer>(reader.source(), start);
+    carry_in_force();
     last_in = w.to.value_or(start);
   }
   r.summary = an->summary(std::max(start, last_in));

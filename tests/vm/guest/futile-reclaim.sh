@@ -10,7 +10,9 @@ swapon /dev/zram0 || error "swapon /dev/zram0"
 echo "$WSF" > /proc/sys/vm/watermark_scale_factor || error "setting vm.watermark_scale_factor"
 sleep 1
 cat /proc/zoneinfo > /tmp/zoneinfo.before
-kpid=$(pgrep -x kswapd0)
+# busybox pgrep does not match kernel threads (empty cmdline): find kswapd0 by its comm
+kpid=$(grep -lx kswapd0 /proc/[0-9]*/comm 2>/dev/null | head -n 1 | cut -d/ -f3)
+[ -n "$kpid" ] || error "no kswapd0 thread found in /proc"
 if start_trace "$TRACE_SECONDS" && wait_attached; then
     cat /proc/vmstat > /tmp/vmstat.before
     cat /proc/$kpid/stat > /tmp/kswapd.stat.before
