@@ -18,6 +18,7 @@ namespace {
 struct FeaturesOptions {
   bool json = false;
   std::string btf;
+  std::string attach = "auto", hotadd_probes = "auto";  // preview a restricted plan
 };
 
 int run_features(const FeaturesOptions& o) {
@@ -38,7 +39,7 @@ int run_features(const FeaturesOptions& o) {
       rows.push_back({k, {false, "not probed (needs root)"}});
   }
   rows.push_back({"kprobes", probe.kprobes()});
-  std::vector<AttachPlan> plan = plan_attach(probe, AttachMode::Auto);
+  std::vector<AttachPlan> plan = plan_attach(probe, parse_attach_mode(o.attach));
 
   // memory hot-add sources (issue 6): what `kswaptrace` would use here
   struct HotAddRow {
@@ -54,7 +55,8 @@ int run_features(const FeaturesOptions& o) {
       r.reason = l.error();
     hotadd.push_back(r);
   }
-  for (const auto& p : plan_hotadd_probes(probe))
+  for (const auto& p :
+       plan_hotadd_probes(probe, parse_attach_mode(o.attach), parse_func_probe_mode(o.hotadd_probes)))
     hotadd.push_back({p.source, p.function ? "function" : "tracepoint", p.mode, p.reason});
   hotadd.push_back({"xen-balloon", "sysfs", read_xen_balloon() ? "sysfs" : "",
                     read_xen_balloon() ? "" : "no Xen balloon (/sys/devices/system/xen_memory absent)"});
@@ -106,6 +108,10 @@ void register_features(CLI::App& app, Registry& reg) {
   sub->add_flag("-j,--json", o->json, "JSON output");
   sub->add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
       ->check(CLI::ExistingFile);
+  sub->add_option("--attach", o->attach, "show the plan for this tracepoint attach mode")
+      ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}));
+  sub->add_option("--hotadd-probes", o->hotadd_probes, "show the plan for these hot-add function probes")
+      ->check(CLI::IsMember({"auto", "fentry", "kprobe", "none"}));
   reg.push_back({sub, [o]() { return run_features(*o); }});
 }
 
