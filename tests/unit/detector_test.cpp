@@ -469,3 +469,23 @@ TEST(VerdictChanges, ReportsClearedThenRaisedOncePerNodeAndKind) {
   EXPECT_EQ(ch.size(), 2u);
   for (const auto& x : ch) EXPECT_FALSE(x.raised);
 }
+
+TEST(VerdictsInForce, KeepsTheRaisedOnesNotClearedSince) {
+  auto c = [](bool raised, int nid, const char* kind) {
+    VerdictChange x;
+    x.raised = raised;
+    x.verdict.nid = nid;
+    x.verdict.kind = kind;
+    return x;
+  };
+  VerdictsInForce f;
+  f.on(c(true, 0, "TINY-ZONE"));
+  f.on(c(true, 0, "LIVELOCK"));
+  f.on(c(false, 0, "LIVELOCK"));
+  f.on(c(true, 1, "FUTILE-RECLAIM"));
+  auto v = f.take();
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[0].verdict.kind, "TINY-ZONE");
+  EXPECT_EQ(v[1].verdict.nid, 1);
+  EXPECT_TRUE(f.take().empty());  // taken once
+}

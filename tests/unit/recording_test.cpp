@@ -775,3 +775,25 @@ TEST(Recording, VerdictInForceBeforeFromIsCarriedIntoTheWindow) {
   RecordingReader r2(t.sub("rec2"));
   EXPECT_TRUE(replay_summary(r2, w).summary.recorded_verdicts.empty());
 }
+
+TEST(Recording, ExportCommandDrawsVerdictsInForceAtFrom) {
+  TempDir t;
+  auto ev = synthetic_stream(10);  // TINY-ZONE raised at ~5.6 s
+  std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
+  write_recording(t.sub("rec"), ev);
+  for (const char* from : {"+1", "+7"}) {  // before the verdict, and after it (still in force)
+    const std::string out = t.sub(std::string("trace") + from + ".json");
+    const std::string cmd = std::string(KST_BINARY) + " export " + t.sub("rec") +
+                            " --format chrome-trace --from " + from + " -o " + out + " 2>/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    const nlohmann::json j = nlohmann::json::parse(slurp(out));
+    std::vector<double> at;
+    for (const auto& e : j["traceEvents"])
+      if (e["ph"] == "i" && e["cat"] == "verdict") at.push_back(e["ts"].get<double>());
+    ASSERT_EQ(at.size(), 1u) << from;
+    if (std::string(from) == "+7")
+      EXPECT_DOUBLE_EQ(at[0], 0.0);  // at the window's start
+    else
+      EXPECT_GT(at[0], 4e6);  // where it happened, ~4.6 s after +1
+  }
+}

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/detector.h"
 #include "sinks/chrome_trace.h"
 #include "sources/recording_replay.h"
 
@@ -41,14 +42,28 @@ int run_export(const ExportOptions& o) {
   ChromeTraceBuilder b(origin);
   TimeNs last = origin;
   uint64_t n = 0;
+  // verdicts raised before --from and still in force are drawn at the window's start
+  VerdictsInForce in_force;
+  const auto carry_in_force = [&]() {
+    for (auto& c : in_force.take()) {
+      b.on_event(Event{*from, std::move(c)});
+      ++n;
+    }
+  };
   try {
     reader->read([&](const RecordItem& it) {
-      if ((from && it.event.ts < *from) || (to && it.event.ts > *to)) return;
+      if (from && it.event.ts < *from) {
+        if (const auto* c = std::get_if<VerdictChange>(&it.event.data)) in_force.on(*c);
+        return;
+      }
+      if (from) carry_in_force();
+      if (to && it.event.ts > *to) return;
       last = std::max(last, it.event.ts);
       if (it.kind != RecordItem::Kind::Event) return;
       b.on_event(it.event);
       ++n;
     });
+    if (from) carry_in_force();
   } catch (const RecordingReadError& e) {
     return fail(e.what());
   }

@@ -82,6 +82,21 @@ std::vector<VerdictChange> VerdictChanges::update(const std::vector<Verdict>& no
   return out;
 }
 
+void VerdictsInForce::on(const VerdictChange& c) {
+  const auto key = std::make_pair(c.verdict.nid, c.verdict.kind);
+  if (c.raised)
+    in_force_[key] = c;
+  else
+    in_force_.erase(key);
+}
+
+std::vector<VerdictChange> VerdictsInForce::take() {
+  std::vector<VerdictChange> out;
+  for (auto& [k, c] : in_force_) out.push_back(std::move(c));
+  in_force_.clear();
+  return out;
+}
+
 std::string verdict_key(const std::string& kind) {
   if (kind == "FUTILE-RECLAIM") return "futile";
   if (kind == "HIGH-ORDER-CHURN") return "churn";

@@ -184,6 +184,17 @@ class VerdictChanges {
   std::map<std::pair<int32_t, std::string>, Verdict> shown_;
 };
 
+// The verdicts a stream of recorded changes leaves in force (raised, not yet
+// cleared), by (node, kind): what a replay window starting later inherits.
+class VerdictsInForce {
+ public:
+  void on(const VerdictChange& c);
+  std::vector<VerdictChange> take();  // the raised ones still in force; then empty
+
+ private:
+  std::map<std::pair<int32_t, std::string>, VerdictChange> in_force_;
+};
+
 // "4.4.0-21-generic" -> {4, 4}; {0, 0} when unknown.
 std::pair<int, int> kernel_version(const std::string& release);
 

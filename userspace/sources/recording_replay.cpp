@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <map>
 #include <memory>
 #include <stdexcept>
 
 #include "core/analyzer.h"
+#include "core/detector.h"
 
 namespace kst {
 
@@ -77,10 +77,9 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
   std::vector<Event> before;  // the latest sample set before `from`
   // verdicts the recorder had raised before `from` and not cleared by then:
   // listed as recorded changes at the window's start (their `since` keeps the onset)
-  std::map<std::pair<int32_t, std::string>, VerdictChange> in_force;
+  VerdictsInForce in_force;
   auto carry_in_force = [&]() {
-    for (auto& [k, c] : in_force) an->on_event(Event{start, c});
-    in_force.clear();
+    for (auto& c : in_force.take()) an->on_event(Event{start, std::move(c)});
   };
   TimeNs tail_ts = 0;  // the sample set just after `to`
   bool from_on_sample = false, to_on_sample = false;
@@ -112,13 +111,7 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     if (past_end) return;
     const bool sample = it.kind == RecordItem::Kind::Event && is_sample(it.event.data);
     if (w.from && ts < *w.from) {
-      if (const auto* c = std::get_if<VerdictChange>(&it.event.data)) {
-        const auto key = std::make_pair(c->verdict.nid, c->verdict.kind);
-        if (c->raised)
-          in_force[key] = *c;
-        else
-          in_force.erase(key);
-      }
+      if (const auto* c = std::get_if<VerdictChange>(&it.event.data)) in_force.on(*c);
       if (sample) {
         if (!before.empty() && before.front().ts != ts) before.clear();
         before.push_back(it.event);
