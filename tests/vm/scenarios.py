@@ -380,7 +380,7 @@ def check_dimm_hotadd_report(run):
     if t is None:
         return
     zi = parse_zoneinfo(run.text("zoneinfo.after") or "").get((0, "Normal"), {})
-    check_hotadd_report(run, t, "Normal", zi)
+    eps = check_hotadd_report(run, t, "Normal", zi)
     hs = t.get("hotadd_sources") or {}
     active = [s for s in HOTADD_BPF_SOURCES if (hs.get(s) or {}).get("active")]
     # the guest script asks for kprobes on 6.1 and fentry on 6.12 (--hotadd-probes)
@@ -389,7 +389,6 @@ def check_dimm_hotadd_report(run):
     run.check(f"hotadd_sources: all three BPF hot-add probes attached as {'/'.join(sorted(want))}",
               all(m in want for m in modes.values()),
               "; ".join(f"{s}={m}" for s, m in modes.items()))
-    eps = [h for h in t.get("hotadd") or [] if h.get("kind") == "hot-add" and h.get("zone") == "Normal"]
     if not eps:
         return
     run.check("hotadd[]: exactly one hot-add episode for one pc-dimm", len(eps) == 1,
@@ -564,15 +563,15 @@ def check_hotadd_report(run, trace, zone, zi, balloon_target_kb=None):
     """Hot-add tracking (the `hotadd` array of the summary, docs/output.md): one hot-add episode into
     ZONE with the zone's present/managed after it as /proc/zoneinfo shows them, its physical range,
     the balloon's target after it, and a hotadd-watermarks hazard when zoneinfo shows min 0.  Skipped
-    (and said so) with a kswaptrace that has no `hotadd` key."""
+    (and said so) with a kswaptrace that has no `hotadd` key.  Returns the hot-add episodes into ZONE."""
     if "hotadd" not in trace:
         run.check("hotadd[] (hot-add tracking not in this build: not asserted)", True, "no hotadd key")
-        return
+        return []
     eps = [h for h in trace.get("hotadd") or [] if h.get("kind") == "hot-add" and h.get("zone") == zone]
     run.check(f"hotadd[] reports a hot-add into {zone}", bool(eps),
               f"{len(trace.get('hotadd') or [])} episodes: {str(trace.get('hotadd'))[:400]}")
     if not eps:
-        return
+        return eps
     ep = eps[-1]
     zrow = next((z for z in ep.get("zones") or [] if z.get("zone") == zone), {})
     after = zrow.get("after") or {}
@@ -590,6 +589,7 @@ def check_hotadd_report(run, trace, zone, zi, balloon_target_kb=None):
         hz = [h for h in ep.get("hazards") or [] if h.get("kind") == "hotadd-watermarks"]
         run.check("hotadd[]: hotadd-watermarks hazard on the episode (zoneinfo shows min 0)", bool(hz),
                   "; ".join(f"{h.get('kind')}: {h.get('message')}" for h in ep.get("hazards") or []) or "none")
+    return eps
 
 
 def check_domu_pressure(run):

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/live_options.h"
 #include "sources/bpf_tracer.h"
 #include "sources/feature_probe.h"
 #include "sources/hotadd_monitor.h"
@@ -17,12 +18,11 @@ namespace {
 
 struct FeaturesOptions {
   bool json = false;
-  std::string btf;
-  std::string attach = "auto", hotadd_probes = "auto";  // preview a restricted plan
+  LiveOptions plan;  // --attach/--hotadd-probes preview a restricted plan
 };
 
 int run_features(const FeaturesOptions& o) {
-  FeatureProbe probe(o.btf);
+  FeatureProbe probe(o.plan.btf);
   const std::string release = ProcReader().kernel_release();
   const bool root = probe.is_root();
   std::vector<std::pair<std::string, Probe>> rows = {
@@ -39,7 +39,7 @@ int run_features(const FeaturesOptions& o) {
       rows.push_back({k, {false, "not probed (needs root)"}});
   }
   rows.push_back({"kprobes", probe.kprobes()});
-  std::vector<AttachPlan> plan = plan_attach(probe, parse_attach_mode(o.attach));
+  std::vector<AttachPlan> plan = plan_attach(probe, parse_attach_mode(o.plan.attach));
 
   // memory hot-add sources (issue 6): what `kswaptrace` would use here
   struct HotAddRow {
@@ -55,8 +55,8 @@ int run_features(const FeaturesOptions& o) {
       r.reason = l.error();
     hotadd.push_back(r);
   }
-  for (const auto& p :
-       plan_hotadd_probes(probe, parse_attach_mode(o.attach), parse_func_probe_mode(o.hotadd_probes)))
+  for (const auto& p : plan_hotadd_probes(probe, parse_attach_mode(o.plan.attach),
+                                          parse_func_probe_mode(o.plan.hotadd_probes)))
     hotadd.push_back({p.source, p.function ? "function" : "tracepoint", p.mode, p.reason});
   hotadd.push_back({"xen-balloon", "sysfs", read_xen_balloon() ? "sysfs" : "",
                     read_xen_balloon() ? "" : "no Xen balloon (/sys/devices/system/xen_memory absent)"});
@@ -106,12 +106,7 @@ void register_features(CLI::App& app, Registry& reg) {
   CLI::App* sub =
       app.add_subcommand("features", "print what the running kernel supports and the attach mode per event");
   sub->add_flag("-j,--json", o->json, "JSON output");
-  sub->add_option("--btf", o->btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
-      ->check(CLI::ExistingFile);
-  sub->add_option("--attach", o->attach, "show the plan for this tracepoint attach mode")
-      ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}));
-  sub->add_option("--hotadd-probes", o->hotadd_probes, "show the plan for these hot-add function probes")
-      ->check(CLI::IsMember({"auto", "fentry", "kprobe", "none"}));
+  add_plan_options(*sub, o->plan);
   reg.push_back({sub, [o]() { return run_features(*o); }});
 }
 

@@ -4,8 +4,7 @@
 
 namespace kst::cli {
 
-void add_live_options(CLI::App& app, LiveOptions& o) {
-  app.add_flag("-v,--verbose", o.verbose, "show libbpf's messages (verifier log on load errors)");
+void add_plan_options(CLI::App& app, LiveOptions& o) {
   app.add_option("--attach", o.attach, "attach mode for the tracepoints")
       ->check(CLI::IsMember({"auto", "tp_btf", "tracepoint"}))
       ->capture_default_str();
@@ -16,6 +15,11 @@ void add_live_options(CLI::App& app, LiveOptions& o) {
       ->capture_default_str();
   app.add_option("--btf", o.btf, "kernel BTF file to use instead of /sys/kernel/btf/vmlinux")
       ->check(CLI::ExistingFile);
+}
+
+void add_live_options(CLI::App& app, LiveOptions& o) {
+  app.add_flag("-v,--verbose", o.verbose, "show libbpf's messages (verifier log on load errors)");
+  add_plan_options(app, o);
 }
 
 std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe& probe) {

@@ -17,7 +17,11 @@ struct LiveOptions {
   bool verbose = false;                // libbpf's messages
 };
 
-// --attach, --hotadd-probes, --btf, -v/--verbose on APP.
+// --attach, --hotadd-probes, --btf on APP: what decides the attach plan
+// (also `features`, which previews that plan).
+void add_plan_options(CLI::App& app, LiveOptions& o);
+
+// The plan options and -v/--verbose on APP.
 void add_live_options(CLI::App& app, LiveOptions& o);
 
 // Loads and attaches everything; on failure prints the one-line error and
