@@ -2,8 +2,9 @@
 /*
  * ABI of the page-allocation probe family (kmem:mm_page_alloc).
  * The event is far too hot for one ring-buffer record per page, so the
- * kernel side counts allocation calls in a per-CPU array indexed by
- * (zone slot, order, migratetype, gfp class); user space sums the CPUs.
+ * kernel side counts allocation calls in one row of counters per CPU,
+ * indexed by (zone slot, order, migratetype, gfp class); user space sums
+ * the CPUs' rows.
  */
 #ifndef KST_ALLOC_ABI_H
 #define KST_ALLOC_ABI_H
@@ -33,25 +34,49 @@ static inline __u32 kst_alloc_index(__u32 slot, __u32 order, __u32 mt, __u32 cls
 }
 
 /*
- * What the handler needs besides the record, packed so the common case
- * (up to three populated zones) reads a single cache line: under an
- * allocation-heavy load every extra line is a likely L1 miss. gfp bits are
- * given as bit numbers so the class is computed with shifts, no branches. Lives in .bss; user space fills it
- * from BTF (gfp bits) and /proc/zoneinfo (ranges), largest zone first.
+ * The counters: an array map with one element per possible CPU, the
+ * element being that CPU's whole row. The handler indexes it with
+ * bpf_get_smp_processor_id(); the verifier inlines that lookup into address
+ * arithmetic, so a count costs one load and one store on the counter's own
+ * cache line (a per-CPU array map of single counters also loads the
+ * element's per-CPU pointer first). Programs on a tracepoint run with
+ * migration disabled, so a row is only written by its own CPU.
+ */
+struct kst_alloc_row {
+	__u64 count[KST_ALLOC_KEYS];
+};
+
+/*
+ * What the handler needs besides the record, in .bss, written by user
+ * space: the gfp bit numbers (from BTF) and the zones' pfn ranges (from
+ * /proc/zoneinfo, rewritten when a zone grows or appears). The header and
+ * the first three ranges share one cache line.
+ *
+ * A range's position in the table is its zone slot in the counter index:
+ * the handler takes the slot from the loop position, not from memory, so
+ * with the search's branches predicted the counter's address does not wait
+ * for this table. Positions are assigned once, biggest zone first (where
+ * most allocations land), new zones after them.
  */
 struct kst_zone_range {
 	__u64 start_pfn;
-	__u32 nr_pages; /* spanned pages: pfn - start_pfn < nr_pages */
-	__u32 slot;     /* zone slot in the counter index, stable across updates */
+	__u32 nr_pages; /* spanned pages: pfn - start_pfn < nr_pages; 0 = slot unused */
+	__u32 pad;
 };
 
+#define KST_GFP_USUAL_DIRECT_RECLAIM_BIT 10 /* 0x400 since 4.20 */
+#define KST_GFP_USUAL_MOVABLE_BIT 3         /* 0x08 since 2.6 */
+
 struct kst_alloc_cfg {
-	__u32 gfp_direct_reclaim_bit; /* bit number of __GFP_DIRECT_RECLAIM */
-	__u32 gfp_movable_bit;        /* bit number of __GFP_MOVABLE */
-	__u32 nr_ranges;
-	__u32 pad;
+	__u8 gfp_usual_layout;       /* 1: the two bits below are the usual ones */
+	__u8 gfp_direct_reclaim_bit; /* bit number of __GFP_DIRECT_RECLAIM */
+	__u8 gfp_movable_bit;        /* bit number of __GFP_MOVABLE */
+	__u8 pad0;
+	__u32 nr_ranges; /* ranges[0 .. nr_ranges) are searched; 0 while being rewritten */
+	__u32 pad[2];
 	struct kst_zone_range ranges[KST_ALLOC_ZONE_RANGES];
 };
+KST_STATIC_ASSERT(sizeof(struct kst_alloc_row) == 8 * KST_ALLOC_KEYS, "alloc_row size");
 KST_STATIC_ASSERT(sizeof(struct kst_zone_range) == 16, "zone_range size");
 KST_STATIC_ASSERT(sizeof(struct kst_alloc_cfg) == 16 + 16 * KST_ALLOC_ZONE_RANGES, "alloc_cfg size");
 

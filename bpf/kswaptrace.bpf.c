@@ -24,13 +24,9 @@ char LICENSE[] SEC("license") = "GPL";
 /* include/linux/sched.h; unchanged since 2.6 */
 #define PF_KSWAPD 0x00020000
 
-/* tp_btf hands us a struct page *, not a pfn: no zone attribution */
-#define KST_PFN_UNKNOWN ((__u64)-2)
-
 /*
- * gfp bits (from the running kernel's BTF: they moved in 4.10 and 4.20) and
- * the zones' pfn ranges (from /proc/zoneinfo, rewritten when a zone grows),
- * filled by user space before attach.
+ * The zones' pfn ranges and the kernel's gfp bit numbers (alloc_abi.h),
+ * written by user space; the ranges are rewritten as zones change.
  */
 struct kst_alloc_cfg alloc_cfg __attribute__((aligned(64)));
 
@@ -40,10 +36,10 @@ struct {
 } events SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KST_ALLOC_KEYS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* one row per possible CPU, set by user space before load */
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct kst_alloc_row);
 } alloc_counts SEC(".maps");
 
 struct {
@@ -203,34 +199,52 @@ static __always_inline int on_shrink_inactive(int nid, __u64 scanned, __u64 recl
 	return 0;
 }
 
-static __always_inline int on_page_alloc(__u64 pfn, __u32 order, __u64 gfp, __s32 mt)
+static __always_inline __u32 gfp_class(__u64 gfp)
 {
-	__u32 slot = KST_ALLOC_ZONE_UNKNOWN, n = alloc_cfg.nr_ranges, i, cls, idx;
-	__u64 *v;
+	/*
+	 * The usual layout (4.20+, still current) takes two constant shifts
+	 * behind a predicted branch, so the class does not wait for the
+	 * configuration's load; other layouts shift by the bit numbers.
+	 */
+	if (alloc_cfg.gfp_usual_layout)
+		return ((gfp >> 10) & 1) | (((gfp >> 3) & 1) << 1);
+	return ((gfp >> (alloc_cfg.gfp_direct_reclaim_bit & 63)) & 1) |
+	       (((gfp >> (alloc_cfg.gfp_movable_bit & 63)) & 1) << 1);
+}
+
+/*
+ * has_pfn is a constant per twin: the classic record carries the pfn, the
+ * tp_btf arguments do not (those allocations count in the unknown-zone slot).
+ */
+static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, __u64 gfp, __s32 mt)
+{
+	__u32 slot = KST_ALLOC_ZONE_UNKNOWN, n, i, idx, cpu;
+	struct kst_alloc_row *row;
 
 	/* (unsigned long)-1 means the allocation failed: not a page handed out */
-	if (pfn == (__u64)-1)
+	if (has_pfn && pfn == (__u64)-1)
 		return 0;
-	if (pfn == KST_PFN_UNKNOWN)
-		n = 0;
+	if (order >= KST_ALLOC_ORDERS)
+		order = KST_ALLOC_ORDERS - 1;
+	if ((__u32)mt >= KST_ALLOC_MIGRATETYPES) /* negative ones too */
+		mt = KST_ALLOC_MIGRATETYPES - 1;
+	idx = kst_alloc_index(0, order, (__u32)mt, gfp_class(gfp));
+	/*
+	 * The slot is the loop position: once the branch is predicted, the
+	 * counter's address does not wait for the range table's loads.
+	 */
+	n = has_pfn ? alloc_cfg.nr_ranges : 0;
 	for (i = 0; i < KST_ALLOC_ZONE_RANGES && i < n; i++) {
 		if (pfn - alloc_cfg.ranges[i].start_pfn < alloc_cfg.ranges[i].nr_pages) {
-			slot = alloc_cfg.ranges[i].slot;
+			slot = i;
 			break;
 		}
 	}
-	if (slot > KST_ALLOC_ZONE_UNKNOWN)
-		slot = KST_ALLOC_ZONE_UNKNOWN;
-	if (order >= KST_ALLOC_ORDERS)
-		order = KST_ALLOC_ORDERS - 1;
-	if (mt < 0 || mt >= KST_ALLOC_MIGRATETYPES)
-		mt = KST_ALLOC_MIGRATETYPES - 1;
-	cls = ((gfp >> (alloc_cfg.gfp_direct_reclaim_bit & 63)) & 1) |
-	      (((gfp >> (alloc_cfg.gfp_movable_bit & 63)) & 1) << 1);
-	idx = kst_alloc_index(slot, order, (__u32)mt, cls);
-	v = bpf_map_lookup_elem(&alloc_counts, &idx);
-	if (v)
-		(*v)++;
+	idx += kst_alloc_index(slot, 0, 0, 0);
+	cpu = bpf_get_smp_processor_id();
+	row = bpf_map_lookup_elem(&alloc_counts, &cpu);
+	if (row && idx < KST_ALLOC_KEYS)
+		row->count[idx]++;
 	return 0;
 }
 
@@ -288,7 +302,9 @@ int BPF_PROG(btf_lru_shrink_inactive, int nid, unsigned long nr_scanned,
 SEC("tp_btf/mm_page_alloc")
 int BPF_PROG(btf_page_alloc, struct page *page, unsigned int order, gfp_t gfp, int mt)
 {
-	return on_page_alloc(page ? KST_PFN_UNKNOWN : (__u64)-1, order, gfp, mt);
+	if (!page)
+		return 0;
+	return on_page_alloc(0, false, order, gfp, mt);
 }
 
 /* ---- classic tracepoint twins: the trace record, CO-RE relocated ---- */
@@ -348,5 +364,5 @@ int tp_lru_shrink_inactive(struct trace_event_raw_mm_vmscan_lru_shrink_inactive 
 SEC("tracepoint/kmem/mm_page_alloc")
 int tp_page_alloc(struct trace_event_raw_mm_page_alloc *ctx)
 {
-	return on_page_alloc(ctx->pfn, ctx->order, ctx->gfp_flags, ctx->migratetype);
+	return on_page_alloc(ctx->pfn, true, ctx->order, ctx->gfp_flags, ctx->migratetype);
 }

@@ -138,15 +138,21 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
 
   // gfp bit layout of this kernel, from its BTF (the bits moved in 4.10 and 4.20)
   auto& cfg = skel->bss->alloc_cfg;
-  cfg.gfp_direct_reclaim_bit = 10;  // 0x400: 4.20+ layout
-  cfg.gfp_movable_bit = 3;          // 0x08: unchanged since 2.6
+  uint64_t direct_reclaim_bit = KST_GFP_USUAL_DIRECT_RECLAIM_BIT, movable_bit = KST_GFP_USUAL_MOVABLE_BIT;
   if (auto v = probe.btf_enum_value("___GFP_DIRECT_RECLAIM_BIT"))
-    cfg.gfp_direct_reclaim_bit = static_cast<__u32>(*v);
+    direct_reclaim_bit = static_cast<uint64_t>(*v);
   else
     info.degraded.push_back("gfp bit layout not in BTF: assuming __GFP_DIRECT_RECLAIM=0x400 (4.20+ layout)");
-  if (auto v = probe.btf_enum_value("___GFP_MOVABLE_BIT")) cfg.gfp_movable_bit = static_cast<__u32>(*v);
+  if (auto v = probe.btf_enum_value("___GFP_MOVABLE_BIT")) movable_bit = static_cast<uint64_t>(*v);
+  cfg.gfp_direct_reclaim_bit = static_cast<__u8>(direct_reclaim_bit & 63);
+  cfg.gfp_movable_bit = static_cast<__u8>(movable_bit & 63);
+  cfg.gfp_usual_layout =
+      direct_reclaim_bit == KST_GFP_USUAL_DIRECT_RECLAIM_BIT && movable_bit == KST_GFP_USUAL_MOVABLE_BIT;
 
   bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_bytes);
+  impl_->ncpus = libbpf_num_possible_cpus();
+  if (impl_->ncpus <= 0) throw TraceError("cannot count possible CPUs: " + errstr(impl_->ncpus));
+  bpf_map__set_max_entries(skel->maps.alloc_counts, static_cast<__u32>(impl_->ncpus));  // a row per CPU
 
   const std::vector<AttachPlan> plan = plan_attach(probe, opts.mode);
   for (size_t i = 0; i < plan.size(); i++) {
@@ -174,8 +180,6 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   err = kswaptrace_bpf__attach(skel);
   if (err) throw TraceError("cannot attach the BPF programs: " + errstr(err) + " (run with -v for details)");
 
-  impl_->ncpus = libbpf_num_possible_cpus();
-  if (impl_->ncpus <= 0) throw TraceError("cannot count possible CPUs: " + errstr(impl_->ncpus));
   impl_->rb.reset(ring_buffer__new(bpf_map__fd(skel->maps.events), Impl::on_record, impl_.get(), nullptr));
   if (!impl_->rb) throw TraceError("cannot set up the BPF ring buffer: " + errstr(errno));
 }
@@ -207,50 +211,70 @@ std::vector<std::pair<std::string, int>> BpfTracer::program_fds() const {
   return out;
 }
 
+bool BpfTracer::reattach(const std::string& prog_name) {
+  bpf_object_skeleton* s = impl_->skel->skeleton;
+  for (int i = 0; i < s->prog_cnt; i++) {
+    if (prog_name != s->progs[i].name || !*s->progs[i].link) continue;
+    bpf_link__destroy(*s->progs[i].link);
+    *s->progs[i].link = bpf_program__attach(*s->progs[i].prog);
+    if (!*s->progs[i].link) {
+      *s->progs[i].link = nullptr;
+      return false;
+    }
+    return true;
+  }
+  return false;
+}
+
 void BpfTracer::set_zone_ranges(const std::vector<ZoneInfo>& zones) {
   auto& cfg = impl_->skel->bss->alloc_cfg;
-  // slots stay stable: a zone keeps its slot when it grows; new zones append
-  std::vector<const ZoneInfo*> live;
+  // A zone's slot is its position in the range table and never changes: the
+  // counters are cumulative. Zones seen for the first time take the next free
+  // slots, biggest first, so the first call puts the busiest zone first.
+  std::vector<const ZoneInfo*> fresh;
   for (const auto& z : zones) {
     if (!z.populated() || !z.has_start_pfn) continue;
-    std::pair<int32_t, int32_t> key{z.nid, z.zid};
-    if (std::find(impl_->slots.begin(), impl_->slots.end(), key) == impl_->slots.end()) {
-      if (impl_->slots.size() >= KST_ALLOC_ZONE_RANGES) continue;
-      impl_->slots.push_back(key);
-    }
-    live.push_back(&z);
+    if (std::find(impl_->slots.begin(), impl_->slots.end(), std::make_pair(z.nid, z.zid)) ==
+        impl_->slots.end())
+      fresh.push_back(&z);
   }
-  // search order: biggest zone first, where most allocations land
-  std::sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->managed > b->managed; });
+  std::stable_sort(fresh.begin(), fresh.end(), [](auto* a, auto* b) { return a->managed > b->managed; });
+  for (const ZoneInfo* z : fresh)
+    if (impl_->slots.size() < KST_ALLOC_ZONE_RANGES) impl_->slots.emplace_back(z->nid, z->zid);
+
+  // the handler searches nothing while the table is rewritten (those pages count as zone unknown)
   __atomic_store_n(&cfg.nr_ranges, 0u, __ATOMIC_RELEASE);
-  __u32 n = 0;
-  for (const ZoneInfo* z : live) {
-    const auto slot = std::find(impl_->slots.begin(), impl_->slots.end(), std::make_pair(z->nid, z->zid)) -
-                      impl_->slots.begin();
-    cfg.ranges[n].start_pfn = z->start_pfn;
-    cfg.ranges[n].nr_pages = static_cast<__u32>(std::min<uint64_t>(z->spanned, UINT32_MAX));
-    cfg.ranges[n].slot = static_cast<__u32>(slot);
-    n++;
+  for (size_t slot = 0; slot < impl_->slots.size(); slot++) {
+    auto& r = cfg.ranges[slot];
+    r.start_pfn = 0;
+    r.nr_pages = 0;  // a zone no longer listed (or depopulated) matches nothing
+    for (const auto& z : zones) {
+      if (std::make_pair(z.nid, z.zid) != impl_->slots[slot] || !z.populated() || !z.has_start_pfn) continue;
+      r.start_pfn = z.start_pfn;
+      r.nr_pages = static_cast<__u32>(std::min<uint64_t>(z.spanned, UINT32_MAX));
+    }
   }
-  __atomic_store_n(&cfg.nr_ranges, n, __ATOMIC_RELEASE);
+  __atomic_store_n(&cfg.nr_ranges, static_cast<__u32>(impl_->slots.size()), __ATOMIC_RELEASE);
 }
 
 AllocCounters BpfTracer::alloc_counters() const {
   AllocCounters out;
   const int fd = bpf_map__fd(impl_->skel->maps.alloc_counts);
-  std::vector<__u64> vals(impl_->ncpus);
+  // sum the CPUs' rows: one lookup per CPU
+  std::vector<__u64> sum(KST_ALLOC_KEYS, 0);
+  auto row = std::make_unique<kst_alloc_row>();
+  for (__u32 cpu = 0; cpu < static_cast<__u32>(impl_->ncpus); cpu++) {
+    if (bpf_map_lookup_elem(fd, &cpu, row.get())) continue;
+    for (size_t k = 0; k < KST_ALLOC_KEYS; k++) sum[k] += row->count[k];
+  }
   for (__u32 slot = 0; slot < KST_ALLOC_ZONE_SLOTS; slot++) {
     int32_t nid = -1, zid = -1;
     if (slot < impl_->slots.size()) std::tie(nid, zid) = impl_->slots[slot];
     for (__u32 order = 0; order < KST_ALLOC_ORDERS; order++)
       for (__u32 mt = 0; mt < KST_ALLOC_MIGRATETYPES; mt++)
         for (__u32 cls = 0; cls < KST_ALLOC_GFP_CLASSES; cls++) {
-          __u32 key = kst_alloc_index(slot, order, mt, cls);
-          if (bpf_map_lookup_elem(fd, &key, vals.data())) continue;
-          __u64 sum = 0;
-          for (__u64 v : vals) sum += v;
-          if (!sum) continue;
-          out.cells.push_back({nid, zid, (uint8_t)order, (uint8_t)mt, (uint8_t)cls, sum});
+          const __u64 n = sum[kst_alloc_index(slot, order, mt, cls)];
+          if (n) out.cells.push_back({nid, zid, (uint8_t)order, (uint8_t)mt, (uint8_t)cls, n});
         }
   }
   return out;

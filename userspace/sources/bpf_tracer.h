@@ -81,6 +81,10 @@ class BpfTracer {
 
   // Loaded programs by name -> fd (for run-time statistics).
   std::vector<std::pair<std::string, int>> program_fds() const;
+  // Detaches one attached program and attaches it again, which moves it to the
+  // end of its tracepoint's run order (the benchmark rotates positions).
+  // Returns false if the program is not attached.
+  bool reattach(const std::string& prog_name);
 
   // Tells the page-alloc handler which pfn range is which zone.
   void set_zone_ranges(const std::vector<ZoneInfo>& zones);
