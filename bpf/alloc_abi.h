@@ -11,8 +11,18 @@
 
 #include "abi_types.h"
 
-#define KST_ALLOC_ORDERS 11      /* orders >= 10 are counted in the last row */
-#define KST_ALLOC_MIGRATETYPES 8 /* values >= 7 land in the last column */
+/*
+ * Every field of the index but the zone slot is a power of two wide, so the
+ * handler builds the index with shifts and masks instead of clamps and
+ * multiplications. The masks lose nothing real: orders stop at
+ * MAX_PAGE_ORDER (10 on x86, at most 15 on any architecture) and
+ * migratetypes below MIGRATE_TYPES (at most 7).
+ */
+#define KST_ALLOC_ORDER_BITS 4
+#define KST_ALLOC_MT_BITS 3
+#define KST_ALLOC_CLASS_BITS 2
+#define KST_ALLOC_ORDERS (1 << KST_ALLOC_ORDER_BITS)
+#define KST_ALLOC_MIGRATETYPES (1 << KST_ALLOC_MT_BITS)
 #define KST_ALLOC_ZONE_RANGES 16 /* pfn ranges user space can describe */
 #define KST_ALLOC_ZONE_SLOTS (KST_ALLOC_ZONE_RANGES + 1)
 #define KST_ALLOC_ZONE_UNKNOWN KST_ALLOC_ZONE_RANGES /* no pfn, or not in a range */
@@ -20,17 +30,17 @@
 /* gfp class: two bits, (may enter direct reclaim) | (movable) << 1 */
 #define KST_GFP_CLASS_RECLAIM 0x1
 #define KST_GFP_CLASS_MOVABLE 0x2
-#define KST_ALLOC_GFP_CLASSES 4
+#define KST_ALLOC_GFP_CLASSES (1 << KST_ALLOC_CLASS_BITS)
 
-#define KST_ALLOC_KEYS                                                     \
-	(KST_ALLOC_ZONE_SLOTS * KST_ALLOC_ORDERS * KST_ALLOC_MIGRATETYPES * \
-	 KST_ALLOC_GFP_CLASSES)
+#define KST_ALLOC_SLOT_SHIFT (KST_ALLOC_ORDER_BITS + KST_ALLOC_MT_BITS + KST_ALLOC_CLASS_BITS)
+#define KST_ALLOC_KEYS (KST_ALLOC_ZONE_SLOTS << KST_ALLOC_SLOT_SHIFT)
 
+/* index of (zone slot, order, migratetype, gfp class), each already in range */
 static inline __u32 kst_alloc_index(__u32 slot, __u32 order, __u32 mt, __u32 cls)
 {
-	return ((slot * KST_ALLOC_ORDERS + order) * KST_ALLOC_MIGRATETYPES + mt) *
-		       KST_ALLOC_GFP_CLASSES +
-	       cls;
+	return (slot << KST_ALLOC_SLOT_SHIFT) |
+	       (order << (KST_ALLOC_MT_BITS + KST_ALLOC_CLASS_BITS)) |
+	       (mt << KST_ALLOC_CLASS_BITS) | cls;
 }
 
 /*
@@ -76,6 +86,7 @@ struct kst_alloc_cfg {
 	__u32 pad[2];
 	struct kst_zone_range ranges[KST_ALLOC_ZONE_RANGES];
 };
+KST_STATIC_ASSERT(KST_ALLOC_KEYS == 17 * 512, "alloc index space");
 KST_STATIC_ASSERT(sizeof(struct kst_alloc_row) == 8 * KST_ALLOC_KEYS, "alloc_row size");
 KST_STATIC_ASSERT(sizeof(struct kst_zone_range) == 16, "zone_range size");
 KST_STATIC_ASSERT(sizeof(struct kst_alloc_cfg) == 16 + 16 * KST_ALLOC_ZONE_RANGES, "alloc_cfg size");

@@ -224,11 +224,8 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 	/* (unsigned long)-1 means the allocation failed: not a page handed out */
 	if (has_pfn && pfn == (__u64)-1)
 		return 0;
-	if (order >= KST_ALLOC_ORDERS)
-		order = KST_ALLOC_ORDERS - 1;
-	if ((__u32)mt >= KST_ALLOC_MIGRATETYPES) /* negative ones too */
-		mt = KST_ALLOC_MIGRATETYPES - 1;
-	idx = kst_alloc_index(0, order, (__u32)mt, gfp_class(gfp));
+	idx = kst_alloc_index(0, order & (KST_ALLOC_ORDERS - 1), (__u32)mt & (KST_ALLOC_MIGRATETYPES - 1),
+			      gfp_class(gfp));
 	/*
 	 * The slot is the loop position: once the branch is predicted, the
 	 * counter's address does not wait for the range table's loads.
@@ -240,7 +237,7 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 			break;
 		}
 	}
-	idx += kst_alloc_index(slot, 0, 0, 0);
+	idx |= kst_alloc_index(slot, 0, 0, 0);
 	cpu = bpf_get_smp_processor_id();
 	row = bpf_map_lookup_elem(&alloc_counts, &cpu);
 	if (row && idx < KST_ALLOC_KEYS)
