@@ -224,20 +224,32 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 	/* (unsigned long)-1 means the allocation failed: not a page handed out */
 	if (has_pfn && pfn == (__u64)-1)
 		return 0;
+	/*
+	 * barrier_var() keeps the index in one register from here on, rather
+	 * than its parts spilled to the stack and combined at the end.
+	 */
 	idx = kst_alloc_index(0, order & (KST_ALLOC_ORDERS - 1), (__u32)mt & (KST_ALLOC_MIGRATETYPES - 1),
 			      gfp_class(gfp));
+	barrier_var(idx);
 	/*
-	 * The slot is the loop position: once the branch is predicted, the
-	 * counter's address does not wait for the range table's loads.
+	 * The slot is the loop position, not a value loaded from the table:
+	 * once the branches are predicted, the counter's address does not wait
+	 * for the range table's loads. Slot 0, the biggest zone, is tried first
+	 * outside the loop.
 	 */
 	n = has_pfn ? alloc_cfg.nr_ranges : 0;
-	for (i = 0; i < KST_ALLOC_ZONE_RANGES && i < n; i++) {
-		if (pfn - alloc_cfg.ranges[i].start_pfn < alloc_cfg.ranges[i].nr_pages) {
-			slot = i;
-			break;
+	if (n && pfn - alloc_cfg.ranges[0].start_pfn < alloc_cfg.ranges[0].nr_pages) {
+		slot = 0;
+	} else {
+		for (i = 1; i < KST_ALLOC_ZONE_RANGES && i < n; i++) {
+			if (pfn - alloc_cfg.ranges[i].start_pfn < alloc_cfg.ranges[i].nr_pages) {
+				slot = i;
+				break;
+			}
 		}
 	}
 	idx |= kst_alloc_index(slot, 0, 0, 0);
+	barrier_var(idx);
 	cpu = bpf_get_smp_processor_id();
 	row = bpf_map_lookup_elem(&alloc_counts, &cpu);
 	if (row && idx < KST_ALLOC_KEYS)
