@@ -192,7 +192,24 @@ def check_pressure(run):
               diff is not None and abs(diff) <= PGALLOC_TOLERANCE,
               f"kswaptrace {total}, pgalloc {pgalloc}, difference {diff:+.2%}" if diff is not None
               else f"kswaptrace {total}, pgalloc {pgalloc}")
+    # per zone type: what the handler attributed by pfn range vs that type's pgalloc_<zone>
+    by_type = {}
+    for row in t.get("page_alloc", {}).get("by_zone", []):
+        ztype = str(row.get("zone", "")).split("/")[-1].lower()
+        by_type[ztype] = by_type.get(ztype, 0) + row.get("pages", 0)
+    busy = {k[len("pgalloc_"):]: v for k, v in d.items()
+            if k.startswith("pgalloc_") and v >= PGALLOC_ZONE_MIN_PAGES}
+    run.check(f"some zone type allocated >= {PGALLOC_ZONE_MIN_PAGES} pages", bool(busy),
+              f"pgalloc deltas {d.get('pgalloc_dma')}/{d.get('pgalloc_dma32')}/{d.get('pgalloc_normal')}")
+    for ztype, n in sorted(busy.items()):
+        got = by_type.get(ztype, 0)
+        zdiff = (got - n) / n
+        run.check(f"pages attributed to {ztype} zones within {PGALLOC_TOLERANCE:.0%} of pgalloc_{ztype}",
+                  abs(zdiff) <= PGALLOC_TOLERANCE,
+                  f"kswaptrace {got}, pgalloc_{ztype} {n}, difference {zdiff:+.2%}; by type {by_type}")
 
+
+PGALLOC_ZONE_MIN_PAGES = 10000  # a zone type that allocated fewer is not compared (window overhang)
 
 PRESSURE = Scenario(
     name="pressure",
