@@ -23,7 +23,12 @@
 #define KST_ALLOC_CLASS_BITS 2
 #define KST_ALLOC_ORDERS (1 << KST_ALLOC_ORDER_BITS)
 #define KST_ALLOC_MIGRATETYPES (1 << KST_ALLOC_MT_BITS)
-#define KST_ALLOC_ZONE_RANGES 16 /* pfn ranges user space can describe */
+/*
+ * 15 pfn ranges plus the unknown slot make 16 slots, so a CPU's row is 64 KiB,
+ * a power of two: the inlined lookup finds the row with a shift, not a
+ * multiplication.
+ */
+#define KST_ALLOC_ZONE_RANGES 15 /* pfn ranges user space can describe */
 #define KST_ALLOC_ZONE_SLOTS (KST_ALLOC_ZONE_RANGES + 1)
 #define KST_ALLOC_ZONE_UNKNOWN KST_ALLOC_ZONE_RANGES /* no pfn, or not in a range */
 
@@ -86,7 +91,8 @@ struct kst_alloc_cfg {
 	__u32 pad[2];
 	struct kst_zone_range ranges[KST_ALLOC_ZONE_RANGES];
 };
-KST_STATIC_ASSERT(KST_ALLOC_KEYS == 17 * 512, "alloc index space");
+KST_STATIC_ASSERT(KST_ALLOC_KEYS == 16 * 512, "alloc index space");
+KST_STATIC_ASSERT(8 * KST_ALLOC_KEYS == 65536, "alloc row is a power of two");
 KST_STATIC_ASSERT(sizeof(struct kst_alloc_row) == 8 * KST_ALLOC_KEYS, "alloc_row size");
 KST_STATIC_ASSERT(sizeof(struct kst_zone_range) == 16, "zone_range size");
 KST_STATIC_ASSERT(sizeof(struct kst_alloc_cfg) == 16 + 16 * KST_ALLOC_ZONE_RANGES, "alloc_cfg size");
