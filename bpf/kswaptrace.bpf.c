@@ -35,12 +35,20 @@ struct {
 	__uint(max_entries, 1 << 20); /* resized by user space before load */
 } events SEC(".maps");
 
+/* page-allocation counters, slots 0-7 and 8-15 (alloc_abi.h) */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* one row per possible CPU, set by user space before load */
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct kst_alloc_row);
 } alloc_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kst_alloc_row);
+} alloc_counts_hi SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -213,12 +221,28 @@ static __always_inline __u32 gfp_class(__u64 gfp)
 }
 
 /*
+ * Slots 8-15: a separate function, so that its lookup stays a call site of
+ * its own. Were both rows looked up from one function, clang may merge the
+ * two calls into one whose map is a select, and the verifier inlines a
+ * lookup only where the map is known.
+ */
+static __noinline int count_in_hi_row(__u32 idx)
+{
+	__u32 zero = 0;
+	struct kst_alloc_row *row = bpf_map_lookup_elem(&alloc_counts_hi, &zero);
+
+	if (row && idx < KST_ALLOC_ROW_KEYS)
+		row->count[idx]++;
+	return 0;
+}
+
+/*
  * has_pfn is a constant per twin: the classic record carries the pfn, the
  * tp_btf arguments do not (those allocations count in the unknown-zone slot).
  */
 static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, __u64 gfp, __s32 mt)
 {
-	__u32 slot = KST_ALLOC_ZONE_UNKNOWN, n, i, idx, cpu;
+	__u32 slot = KST_ALLOC_ZONE_UNKNOWN, n, i, idx, zero = 0;
 	struct kst_alloc_row *row;
 
 	/* (unsigned long)-1 means the allocation failed: not a page handed out */
@@ -234,25 +258,26 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 	/*
 	 * The slot is the loop position, not a value loaded from the table:
 	 * once the branches are predicted, the counter's address does not wait
-	 * for the range table's loads. Slot 0, the biggest zone, is tried first
-	 * outside the loop.
+	 * for the range table's loads. Slot 0, the busiest zone, is tried first
+	 * outside the loop; the unknown slot's entry is empty and never matches.
 	 */
 	n = has_pfn ? alloc_cfg.nr_ranges : 0;
 	if (n && pfn - alloc_cfg.ranges[0].start_pfn < alloc_cfg.ranges[0].nr_pages) {
 		slot = 0;
 	} else {
-		for (i = 1; i < KST_ALLOC_ZONE_RANGES && i < n; i++) {
+		for (i = 1; i < KST_ALLOC_ZONE_SLOTS && i < n; i++) {
 			if (pfn - alloc_cfg.ranges[i].start_pfn < alloc_cfg.ranges[i].nr_pages) {
 				slot = i;
 				break;
 			}
 		}
 	}
+	if (slot >= KST_ALLOC_ROW_SLOTS)
+		return count_in_hi_row(idx | kst_alloc_index(slot - KST_ALLOC_ROW_SLOTS, 0, 0, 0));
 	idx |= kst_alloc_index(slot, 0, 0, 0);
 	barrier_var(idx);
-	cpu = bpf_get_smp_processor_id();
-	row = bpf_map_lookup_elem(&alloc_counts, &cpu);
-	if (row && idx < KST_ALLOC_KEYS)
+	row = bpf_map_lookup_elem(&alloc_counts, &zero);
+	if (row && idx < KST_ALLOC_ROW_KEYS)
 		row->count[idx]++;
 	return 0;
 }

@@ -105,7 +105,7 @@ struct BpfTracer::Impl {
   std::unique_ptr<ring_buffer, RingBufferDeleter> rb;
   const EventSink* sink = nullptr;
   BpfTracer* owner = nullptr;
-  std::vector<std::pair<int32_t, int32_t>> slots;  // zone slot -> (nid, zid)
+  std::vector<std::pair<int32_t, int32_t>> slots;  // zone slot -> (nid, zid); (-1, -1) at the unknown slot
   int ncpus = 1;
 
   static int on_record(void* ctx, void* data, size_t size) {
@@ -152,7 +152,6 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_bytes);
   impl_->ncpus = libbpf_num_possible_cpus();
   if (impl_->ncpus <= 0) throw TraceError("cannot count possible CPUs: " + errstr(impl_->ncpus));
-  bpf_map__set_max_entries(skel->maps.alloc_counts, static_cast<__u32>(impl_->ncpus));  // a row per CPU
 
   const std::vector<AttachPlan> plan = plan_attach(probe, opts.mode);
   for (size_t i = 0; i < plan.size(); i++) {
@@ -230,7 +229,12 @@ void BpfTracer::set_zone_ranges(const std::vector<ZoneInfo>& zones) {
   auto& cfg = impl_->skel->bss->alloc_cfg;
   // A zone's slot is its position in the range table and never changes: the
   // counters are cumulative. Zones seen for the first time take the next free
-  // slots, biggest first, so the first call puts the busiest zone first.
+  // slots in the order the kernel's zonelists try them, highest zone first
+  // (Movable, Normal, DMA32, DMA), the biggest first among zones of one type,
+  // so the first call puts the zone most allocations come from at slot 0,
+  // which the handler tests before its loop. (Not simply the biggest: a
+  // machine's DMA32 can manage more pages than its Normal zone and still
+  // serve none while Normal has free pages.)
   std::vector<const ZoneInfo*> fresh;
   for (const auto& z : zones) {
     if (!z.populated() || !z.has_start_pfn) continue;
@@ -238,9 +242,14 @@ void BpfTracer::set_zone_ranges(const std::vector<ZoneInfo>& zones) {
         impl_->slots.end())
       fresh.push_back(&z);
   }
-  std::stable_sort(fresh.begin(), fresh.end(), [](auto* a, auto* b) { return a->managed > b->managed; });
-  for (const ZoneInfo* z : fresh)
-    if (impl_->slots.size() < KST_ALLOC_ZONE_RANGES) impl_->slots.emplace_back(z->nid, z->zid);
+  std::stable_sort(fresh.begin(), fresh.end(), [](auto* a, auto* b) {
+    return a->zid != b->zid ? a->zid > b->zid : a->managed > b->managed;
+  });
+  for (const ZoneInfo* z : fresh) {
+    // the unknown slot's position holds no zone
+    if (impl_->slots.size() == KST_ALLOC_ZONE_UNKNOWN) impl_->slots.emplace_back(-1, -1);
+    if (impl_->slots.size() < KST_ALLOC_ZONE_SLOTS) impl_->slots.emplace_back(z->nid, z->zid);
+  }
 
   // the handler searches nothing while the table is rewritten (those pages count as zone unknown)
   __atomic_store_n(&cfg.nr_ranges, 0u, __ATOMIC_RELEASE);
@@ -259,13 +268,15 @@ void BpfTracer::set_zone_ranges(const std::vector<ZoneInfo>& zones) {
 
 AllocCounters BpfTracer::alloc_counters() const {
   AllocCounters out;
-  const int fd = bpf_map__fd(impl_->skel->maps.alloc_counts);
-  // sum the CPUs' rows: one lookup per CPU
+  // sum the CPUs' rows: one lookup per map returns every CPU's row
   std::vector<__u64> sum(KST_ALLOC_KEYS, 0);
-  auto row = std::make_unique<kst_alloc_row>();
-  for (__u32 cpu = 0; cpu < static_cast<__u32>(impl_->ncpus); cpu++) {
-    if (bpf_map_lookup_elem(fd, &cpu, row.get())) continue;
-    for (size_t k = 0; k < KST_ALLOC_KEYS; k++) sum[k] += row->count[k];
+  std::vector<kst_alloc_row> rows(static_cast<size_t>(impl_->ncpus));
+  const bpf_map* maps[2] = {impl_->skel->maps.alloc_counts, impl_->skel->maps.alloc_counts_hi};
+  for (size_t m = 0; m < 2; m++) {
+    const __u32 zero = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(maps[m]), &zero, rows.data())) continue;
+    for (const auto& row : rows)
+      for (size_t k = 0; k < KST_ALLOC_ROW_KEYS; k++) sum[m * KST_ALLOC_ROW_KEYS + k] += row.count[k];
   }
   for (__u32 slot = 0; slot < KST_ALLOC_ZONE_SLOTS; slot++) {
     int32_t nid = -1, zid = -1;
