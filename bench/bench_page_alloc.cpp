@@ -218,6 +218,7 @@ int main(int argc, char** argv) {
                       skel_mover(empty->progs.counter_tp_page_alloc, &empty->links.counter_tp_page_alloc));
   const size_t nrounds = 2 * movers.size();  // every position twice
   std::map<std::string, std::vector<double>> ns_runs, ratios;
+  std::vector<double> to_floor;  // kswaptrace / one per-CPU counter, per round
   double bps_sum = 0;
   for (size_t r = 0; r < nrounds; r++) {
     for (size_t k = 0; k < movers.size(); k++) {
@@ -239,6 +240,7 @@ int main(int argc, char** argv) {
     }
     for (auto& [n, v] : ns)
       if (ns["empty tracepoint"] > 0) ratios[n].push_back(v / ns["empty tracepoint"]);
+    if (ns["one per-CPU counter"] > 0) to_floor.push_back(ns[ours] / ns["one per-CPU counter"]);
   }
   std::printf("\nper-invocation run time, %zu rounds of %.0f s of pipe ping-pong (%.0f MB/s),\n", nrounds,
               load_s, bps_sum / nrounds / 1e6);
@@ -251,9 +253,14 @@ int main(int argc, char** argv) {
     std::printf("  %-32s %8.1f %7.2fx %7.2f-%.2fx\n", n.c_str(), median(v), median(rv),
                 *std::min_element(rv.begin(), rv.end()), *std::max_element(rv.begin(), rv.end()));
   }
+  if (!to_floor.empty())
+    std::printf(
+        "  kswaptrace / one per-CPU counter (the floor of any counting handler): median %.2fx, %.2f-%.2fx\n",
+        median(to_floor), *std::min_element(to_floor.begin(), to_floor.end()),
+        *std::max_element(to_floor.begin(), to_floor.end()));
   if (!ratios[ours].empty())
-    std::printf("  target: kswaptrace <= 1.20x the empty tracepoint program (median) -> %s\n",
-                median(ratios[ours]) <= 1.2 ? "met" : "NOT met");
+    std::printf("  target: kswaptrace <= 1.20x the empty tracepoint program (median %.3fx) -> %s\n",
+                median(ratios[ours]), median(ratios[ours]) <= 1.2 ? "met" : "NOT met");
   if (bt > 0) {
     kill(bt, SIGINT);
     waitpid(bt, nullptr, 0);

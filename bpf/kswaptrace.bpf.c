@@ -231,8 +231,13 @@ static __noinline int count_in_hi_row(__u32 idx)
 	__u32 zero = 0;
 	struct kst_alloc_row *row = bpf_map_lookup_elem(&alloc_counts_hi, &zero);
 
-	if (row && idx < KST_ALLOC_ROW_KEYS)
-		row->count[idx]++;
+	/*
+	 * idx is in range by construction; the mask says so to the verifier
+	 * (a compare can land on a copy of the register, which 6.1 does not
+	 * connect to the one used for the access)
+	 */
+	if (row)
+		row->count[idx & (KST_ALLOC_ROW_KEYS - 1)]++;
 	return 0;
 }
 
@@ -277,8 +282,8 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 	idx |= kst_alloc_index(slot, 0, 0, 0);
 	barrier_var(idx);
 	row = bpf_map_lookup_elem(&alloc_counts, &zero);
-	if (row && idx < KST_ALLOC_ROW_KEYS)
-		row->count[idx]++;
+	if (row)
+		row->count[idx & (KST_ALLOC_ROW_KEYS - 1)]++;
 	return 0;
 }
 
