@@ -70,9 +70,23 @@ struct kst_alloc_row {
 };
 
 /*
- * What the handler needs besides the record, in .bss, written by user
- * space: the gfp bit numbers (from BTF) and the zones' pfn ranges (from
- * /proc/zoneinfo, rewritten when a zone grows or appears). The header and
+ * The kernel's gfp bit numbers (from its BTF), in .rodata: set before the
+ * object loads and frozen, so the verifier knows them and drops the branch
+ * of gfp_class() a kernel does not take.
+ */
+#define KST_GFP_USUAL_DIRECT_RECLAIM_BIT 10 /* 0x400 since 4.20 */
+#define KST_GFP_USUAL_MOVABLE_BIT 3         /* 0x08 since 2.6 */
+
+struct kst_alloc_gfp {
+	__u8 usual_layout;       /* 1: the two bits below are the usual ones */
+	__u8 direct_reclaim_bit; /* bit number of __GFP_DIRECT_RECLAIM */
+	__u8 movable_bit;        /* bit number of __GFP_MOVABLE */
+	__u8 pad[5];
+};
+
+/*
+ * The zones' pfn ranges, in .bss, written by user space from
+ * /proc/zoneinfo and rewritten when a zone grows or appears. The header and
  * the first three ranges share one cache line. Positions are assigned once,
  * in zonelist order (highest zone first, where most allocations land), new
  * zones after them.
@@ -83,22 +97,16 @@ struct kst_zone_range {
 	__u32 pad;
 };
 
-#define KST_GFP_USUAL_DIRECT_RECLAIM_BIT 10 /* 0x400 since 4.20 */
-#define KST_GFP_USUAL_MOVABLE_BIT 3         /* 0x08 since 2.6 */
-
 struct kst_alloc_cfg {
-	__u8 gfp_usual_layout;       /* 1: the two bits below are the usual ones */
-	__u8 gfp_direct_reclaim_bit; /* bit number of __GFP_DIRECT_RECLAIM */
-	__u8 gfp_movable_bit;        /* bit number of __GFP_MOVABLE */
-	__u8 pad0;
 	__u32 nr_ranges; /* ranges[0 .. nr_ranges) are searched; 0 while being rewritten */
-	__u32 pad[2];
+	__u32 pad[3];
 	struct kst_zone_range ranges[KST_ALLOC_ZONE_SLOTS]; /* entry KST_ALLOC_ZONE_UNKNOWN stays empty */
 };
 KST_STATIC_ASSERT(KST_ALLOC_KEYS == 16 * 512, "alloc index space");
 KST_STATIC_ASSERT(KST_ALLOC_ZONE_UNKNOWN < KST_ALLOC_ROW_SLOTS, "unknown slot is in the first row");
 KST_STATIC_ASSERT(2 * KST_ALLOC_ROW_SLOTS == KST_ALLOC_ZONE_SLOTS, "two rows hold every slot");
 KST_STATIC_ASSERT(sizeof(struct kst_alloc_row) == 32768, "alloc row fits one per-CPU element (32 KiB)");
+KST_STATIC_ASSERT(sizeof(struct kst_alloc_gfp) == 8, "alloc_gfp size");
 KST_STATIC_ASSERT(sizeof(struct kst_zone_range) == 16, "zone_range size");
 KST_STATIC_ASSERT(sizeof(struct kst_alloc_cfg) == 16 + 16 * KST_ALLOC_ZONE_SLOTS, "alloc_cfg size");
 

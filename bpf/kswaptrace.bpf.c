@@ -24,10 +24,14 @@ char LICENSE[] SEC("license") = "GPL";
 /* include/linux/sched.h; unchanged since 2.6 */
 #define PF_KSWAPD 0x00020000
 
-/*
- * The zones' pfn ranges and the kernel's gfp bit numbers (alloc_abi.h),
- * written by user space; the ranges are rewritten as zones change.
- */
+/* the kernel's gfp bit numbers, set before load (alloc_abi.h) */
+const volatile struct kst_alloc_gfp alloc_gfp = {
+	.usual_layout = 1,
+	.direct_reclaim_bit = KST_GFP_USUAL_DIRECT_RECLAIM_BIT,
+	.movable_bit = KST_GFP_USUAL_MOVABLE_BIT,
+};
+
+/* the zones' pfn ranges, rewritten by user space as zones change */
 struct kst_alloc_cfg alloc_cfg __attribute__((aligned(64)));
 
 struct {
@@ -210,14 +214,14 @@ static __always_inline int on_shrink_inactive(int nid, __u64 scanned, __u64 recl
 static __always_inline __u32 gfp_class(__u64 gfp)
 {
 	/*
-	 * The usual layout (4.20+, still current) takes two constant shifts
-	 * behind a predicted branch, so the class does not wait for the
-	 * configuration's load; other layouts shift by the bit numbers.
+	 * alloc_gfp is frozen .rodata: the verifier knows which branch this
+	 * kernel takes and removes the other. The usual layout (4.20+, still
+	 * current) is two constant shifts.
 	 */
-	if (alloc_cfg.gfp_usual_layout)
+	if (alloc_gfp.usual_layout)
 		return ((gfp >> 10) & 1) | (((gfp >> 3) & 1) << 1);
-	return ((gfp >> (alloc_cfg.gfp_direct_reclaim_bit & 63)) & 1) |
-	       (((gfp >> (alloc_cfg.gfp_movable_bit & 63)) & 1) << 1);
+	return ((gfp >> (alloc_gfp.direct_reclaim_bit & 63)) & 1) |
+	       (((gfp >> (alloc_gfp.movable_bit & 63)) & 1) << 1);
 }
 
 /*
@@ -267,20 +271,19 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 	 * outside the loop; the unknown slot's entry is empty and never matches.
 	 */
 	n = has_pfn ? alloc_cfg.nr_ranges : 0;
-	if (n && pfn - alloc_cfg.ranges[0].start_pfn < alloc_cfg.ranges[0].nr_pages) {
-		slot = 0;
-	} else {
+	if (!(n && pfn - alloc_cfg.ranges[0].start_pfn < alloc_cfg.ranges[0].nr_pages)) {
+		/* not slot 0 (which adds nothing to the index) */
 		for (i = 1; i < KST_ALLOC_ZONE_SLOTS && i < n; i++) {
 			if (pfn - alloc_cfg.ranges[i].start_pfn < alloc_cfg.ranges[i].nr_pages) {
 				slot = i;
 				break;
 			}
 		}
+		if (slot >= KST_ALLOC_ROW_SLOTS)
+			return count_in_hi_row(idx | kst_alloc_index(slot - KST_ALLOC_ROW_SLOTS, 0, 0, 0));
+		idx |= kst_alloc_index(slot, 0, 0, 0);
+		barrier_var(idx);
 	}
-	if (slot >= KST_ALLOC_ROW_SLOTS)
-		return count_in_hi_row(idx | kst_alloc_index(slot - KST_ALLOC_ROW_SLOTS, 0, 0, 0));
-	idx |= kst_alloc_index(slot, 0, 0, 0);
-	barrier_var(idx);
 	row = bpf_map_lookup_elem(&alloc_counts, &zero);
 	if (row)
 		row->count[idx & (KST_ALLOC_ROW_KEYS - 1)]++;

@@ -137,16 +137,16 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   auto* skel = impl_->skel.get();
 
   // gfp bit layout of this kernel, from its BTF (the bits moved in 4.10 and 4.20)
-  auto& cfg = skel->bss->alloc_cfg;
+  auto& gfp = skel->rodata->alloc_gfp;  // .rodata: written before load, frozen by it
   uint64_t direct_reclaim_bit = KST_GFP_USUAL_DIRECT_RECLAIM_BIT, movable_bit = KST_GFP_USUAL_MOVABLE_BIT;
   if (auto v = probe.btf_enum_value("___GFP_DIRECT_RECLAIM_BIT"))
     direct_reclaim_bit = static_cast<uint64_t>(*v);
   else
     info.degraded.push_back("gfp bit layout not in BTF: assuming __GFP_DIRECT_RECLAIM=0x400 (4.20+ layout)");
   if (auto v = probe.btf_enum_value("___GFP_MOVABLE_BIT")) movable_bit = static_cast<uint64_t>(*v);
-  cfg.gfp_direct_reclaim_bit = static_cast<__u8>(direct_reclaim_bit & 63);
-  cfg.gfp_movable_bit = static_cast<__u8>(movable_bit & 63);
-  cfg.gfp_usual_layout =
+  gfp.direct_reclaim_bit = static_cast<__u8>(direct_reclaim_bit & 63);
+  gfp.movable_bit = static_cast<__u8>(movable_bit & 63);
+  gfp.usual_layout =
       direct_reclaim_bit == KST_GFP_USUAL_DIRECT_RECLAIM_BIT && movable_bit == KST_GFP_USUAL_MOVABLE_BIT;
 
   bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_bytes);
