@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "core/failure_report.h"
 #include "core/gfp.h"
+#include "core/untrusted_text.h"
 #include "core/watermark_check.h"
 #include "core/zones.h"
 #include "sources/procfs.h"
@@ -117,7 +118,7 @@ int render(const ExplainOptions& o, const Context& c, const Explanation& ex, con
     std::vector<std::string> notes = ex.notes;
     notes.insert(notes.end(), c.warnings.begin(), c.warnings.end());
     j["notes"] = notes;
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return kExitOk;
   }
   if (rep) {

@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "core/detector.h"
+#include "core/untrusted_text.h"
 #include "sinks/chrome_trace.h"
 #include "sources/recording_replay.h"
 
@@ -73,7 +74,7 @@ int run_export(const ExportOptions& o) {
                           {"origin_wall_time", wall_time(h, origin)},
                           {"origin_realtime_ns", static_cast<int64_t>(origin) + h.realtime_offset_ns},
                           {"clock", "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"}};
-  const std::string text = b.finish(last, other).dump();
+  const std::string text = json_text(b.finish(last, other));
   if (o.out == "-") {
     std::cout << text << "\n";
   } else {

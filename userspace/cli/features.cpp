@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/live_options.h"
+#include "core/untrusted_text.h"
 #include "sources/bpf_tracer.h"
 #include "sources/feature_probe.h"
 #include "sources/hotadd_monitor.h"
@@ -81,7 +82,7 @@ int run_features(const FeaturesOptions& o) {
                              {"kind", h.kind},
                              {"mode", h.mode.empty() ? "missing" : h.mode},
                              {"reason", h.reason}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
   } else {
     std::printf("kernel     %s\n", release.c_str());
     for (const auto& [k, p] : rows)

@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "core/hazards.h"
+#include "core/untrusted_text.h"
 #include "core/watermark_diff.h"
 #include "sources/procfs.h"
 
@@ -78,7 +79,7 @@ int run_fix(const FixOptions& o) {
            {"before", {{"min", r.min_before}, {"low", r.low_before}, {"high", r.high_before}}},
            {"after", {{"min", r.min_after}, {"low", r.low_after}, {"high", r.high_after}}}});
     for (const auto& h : hazards) j["zero_watermark_zones"].push_back(h.zone);
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return kExitOk;
   }
   std::printf("%s vm.watermark_scale_factor = %s\n", o.apply ? "rewrote" : "would rewrite", wsf->c_str());

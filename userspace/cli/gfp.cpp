@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "core/untrusted_text.h"
 #include "sources/procfs.h"
 
 namespace kst::cli {
@@ -59,7 +60,7 @@ int run_gfp(const GfpOptions& o) {
                         {"wakes_kswapd", g.kswapd},
                         {"alloc_flags", f.describe()},
                         {"order", o.order}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return kExitOk;
   }
   std::printf("%s = %s   (kernel %s, %s; GFP table %s)\n", hex(g.mask).c_str(), names.c_str(),

@@ -8,6 +8,7 @@
 #include "cli/live_options.h"
 #include "core/analyzer.h"
 #include "core/detector.h"
+#include "core/untrusted_text.h"
 #include "sinks/json_report.h"
 #include "sinks/text_report.h"
 #include "sources/live_source.h"
@@ -25,9 +26,9 @@ struct OneshotOptions {
 
 void print(const Summary& s, bool json, bool lines) {
   if (json)
-    std::cout << (lines ? to_json(s).dump() : to_json(s).dump(2)) << "\n";
+    std::cout << json_text(to_json(s), lines ? -1 : 2) << "\n";
   else
-    std::cout << render_text(s) << (lines ? "\n" : "");
+    std::cout << terminal_safe(render_text(s)) << (lines ? "\n" : "");
   std::cout.flush();
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/untrusted_text.h"
 #include "sinks/json_report.h"
 #include "sinks/text_report.h"
 #include "sources/recording_replay.h"
@@ -43,9 +44,10 @@ int run_report(const ReportOptions& o) {
     return fail(e.what());
   }
   const ReadStats& st = reader->stats();
-  std::cerr << "recording " << h.recording_id << " of " << h.hostname << " (" << h.kernel_release
-            << "): " << wall_time(h, r.first_ts) << " .. " << wall_time(h, r.last_ts) << ", " << st.segments
-            << " segment(s), " << st.blocks << " blocks, " << st.events << " events";
+  std::cerr << "recording " << terminal_safe(h.recording_id) << " of " << terminal_safe(h.hostname) << " ("
+            << terminal_safe(h.kernel_release) << "): " << wall_time(h, r.first_ts) << " .. "
+            << wall_time(h, r.last_ts) << ", " << st.segments << " segment(s), " << st.blocks << " blocks, "
+            << st.events << " events";
   if (r.ended)
     std::cerr << "; ended: " << rec::end_reason_name(r.end_reason) << "\n";
   else
@@ -56,9 +58,9 @@ int run_report(const ReportOptions& o) {
   if (st.unknown_records)
     std::cerr << "note: skipped " << st.unknown_records << " records of a newer format version\n";
   if (o.json)
-    std::cout << to_json(r.summary).dump(2) << "\n";
+    std::cout << json_text(to_json(r.summary), 2) << "\n";
   else
-    std::cout << render_text(r.summary);
+    std::cout << terminal_safe(render_text(r.summary));
   std::cout.flush();
   return kExitOk;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/untrusted_text.h"
 #include "sinks/watch_render.h"
 
 namespace kst::cli {
@@ -59,21 +60,22 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
 
     for (const auto& [raised, v] : changes.update(verdicts)) {
       if (o.json)
-        out << verdict_change_json(v, raised, t).dump() << "\n";
+        out << json_text(verdict_change_json(v, raised, t)) << "\n";
       else if (!raised)
-        out << render_verdict_cleared(v, t, label);
+        out << terminal_safe(render_verdict_cleared(v, t, label));
       else
-        out << render_verdict_raised(v, status_of(det.status(), v.nid),
-                                     det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{}, label)
+        out << terminal_safe(render_verdict_raised(v, status_of(det.status(), v.nid),
+                                                   det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{},
+                                                   label))
             << "\n";
     }
 
     if (now >= next_status) {
       for (const auto& st : det.status()) {
         if (o.json)
-          out << status_json(st, verdicts, t).dump() << "\n";
+          out << json_text(status_json(st, verdicts, t)) << "\n";
         else
-          out << render_status_line(st, verdicts, label);
+          out << terminal_safe(render_status_line(st, verdicts, label));
       }
       next_status += status_step;
       if (next_status <= now) next_status = now + status_step;

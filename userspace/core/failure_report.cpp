@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 
+#include "core/untrusted_text.h"
+
 namespace kst {
 namespace {
 
@@ -164,12 +166,13 @@ std::optional<int64_t> kb_value(std::string_view v) {
   return r;
 }
 
-ReportZone& zone_for(FailureReport& r, int32_t nid, std::string_view name) {
+ReportZone& zone_for(FailureReport& r, int32_t nid, std::string_view raw_name) {
+  const std::string name = terminal_safe(raw_name, false);  // from a file: reaches a terminal
   for (auto& z : r.zones)
     if (z.nid == nid && z.name == name) return z;
   r.zones.push_back({});
   r.zones.back().nid = nid;
-  r.zones.back().name = std::string(name);
+  r.zones.back().name = name;
   return r.zones.back();
 }
 
@@ -306,6 +309,9 @@ FailureReport parse_failure_report(std::string_view input) {
     throw ParseError(
         "report: no 'page allocation failure: order:N' or 'invoked oom-killer: ... order=N' line found");
   while (!r.comm.empty() && (r.comm.back() == ':' || r.comm.back() == ',')) r.comm.pop_back();
+  // a report is a file anyone can craft: its names reach a terminal and JSON
+  r.comm = terminal_safe(r.comm, false);
+  r.hardware = terminal_safe(r.hardware, false);
   if (!r.mode_known && r.mode_names.empty()) r.warnings.push_back("header has no GFP mode");
 
   // The next report header ends this one.

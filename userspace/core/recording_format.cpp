@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "core/untrusted_text.h"
+
 namespace kst::rec {
 namespace {
 
@@ -556,7 +558,7 @@ std::string encode_header(const Header& h) {
                      {"present", z.present},
                      {"managed", z.managed}});
   j["zones"] = zones;
-  const std::string body = j.dump();
+  const std::string body = json_text(j);
   std::string out(kFileMagic, sizeof kFileMagic);
   Enc e(out);
   e.num(h.major);
