@@ -314,6 +314,28 @@ TEST(RecordingFormat, HeaderRoundTrip) {
   EXPECT_EQ(b.zones[0].start_pfn, 1048576u);
 }
 
+// A crafted header (its CRC recomputed by encode_header, as anyone can) with a
+// page size no kernel has: rejected with a clear error, not a SIGFPE later in
+// the hazard check's min_free_kbytes / (page_size / 1024).
+TEST(RecordingFormat, CraftedPageSizeIsRejected) {
+  for (uint32_t ps : {0u, 512u, 1000u, 4095u, 12288u, 1u << 20}) {
+    for (bool in_source : {false, true}) {
+      rec::Header h;
+      h.recording_id = "crafted";
+      h.source = test_source();
+      (in_source ? h.source.page_size : h.page_size) = ps;
+      const std::string s = rec::encode_header(h);
+      const auto p = std::string_view(s).substr(0, rec::kFileHeaderPrefix);
+      try {
+        rec::decode_header(p, std::string_view(s).substr(rec::kFileHeaderPrefix));
+        ADD_FAILURE() << "page_size " << ps << " accepted";
+      } catch (const rec::FormatError& e) {
+        EXPECT_NE(std::string(e.what()).find("page_size"), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
 TEST(Recording, RoundTripThroughFiles) {
   TempDir t;
   const auto ev = synthetic_stream(10);

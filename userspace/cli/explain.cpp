@@ -188,13 +188,12 @@ bool pick_algorithm(const ExplainOptions& o, Context& c, std::string* err) {
 
 int run_report(const ExplainOptions& o) {
   std::string text;
-  if (o.report == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    auto t = read_text_file(o.report);
-    if (!t) return fail("cannot read report file " + o.report);
-    text = std::move(*t);
-  }
+  std::string why;
+  auto t = o.report == "-" ? read_bounded(std::cin, &why) : read_text_file(o.report, &why);
+  if (!t)
+    return fail("cannot read report " + (o.report == "-" ? std::string("from stdin") : o.report) + ": " +
+                why);
+  text = std::move(*t);
   FailureReport rep;
   try {
     rep = parse_failure_report(text);
@@ -293,15 +292,16 @@ int run_live(const ExplainOptions& o) {
   if (!pick_algorithm(o, c, &err)) return fail(err);
 
   std::string zpath = o.zoneinfo.empty() ? "/proc/zoneinfo" : o.zoneinfo;
-  auto zi = read_text_file(zpath);
-  if (!zi) return fail("cannot read " + zpath);
+  std::string why;
+  auto zi = read_text_file(zpath, &why);
+  if (!zi) return fail("cannot read " + zpath + ": " + why);
   std::vector<ZoneInfo> zones;
   try {
     zones = parse_zoneinfo(*zi);
     std::string bpath = !o.buddyinfo.empty() ? o.buddyinfo : (o.zoneinfo.empty() ? "/proc/buddyinfo" : "");
     if (!bpath.empty()) {
-      auto bi = read_text_file(bpath);
-      if (!bi) return fail("cannot read " + bpath);
+      auto bi = read_text_file(bpath, &why);
+      if (!bi) return fail("cannot read " + bpath + ": " + why);
       merge_buddyinfo(zones, parse_buddyinfo(*bi));
     } else {
       c.warnings.push_back("no --buddyinfo: per-order free counts unknown, order > 0 checks stay undecided");

@@ -622,6 +622,12 @@ Header decode_header(std::string_view p, std::string_view body) {
     h.source.degraded = s.value("degraded", std::vector<std::string>{});
     h.source.hotadd_sources = s.value("hotadd_sources", std::map<std::string, std::string>{});
     h.source.page_size = s.value("page_size", 4096u);
+    // anyone can craft a header with a valid CRC: the page size divides
+    // (hazards, hot-add bytes), so only what a kernel can have is accepted
+    for (uint32_t ps : {h.page_size, h.source.page_size})
+      if (ps < 4096 || ps > (256u << 10) || (ps & (ps - 1)))
+        throw FormatError("header: page_size " + std::to_string(ps) +
+                          " is not a kernel page size (a power of two, 4 KiB to 256 KiB)");
     for (const auto& z : j.value("zones", nlohmann::json::array())) {
       ZoneLayout l;
       l.nid = z.value("nid", 0);

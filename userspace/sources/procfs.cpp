@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -11,13 +13,31 @@
 
 namespace kst {
 
-std::optional<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return ss.str();
+std::optional<std::string> read_bounded(std::istream& in, std::string* why, size_t max_bytes) {
+  std::string out;
+  char buf[65536];
+  while (in) {
+    in.read(buf, sizeof buf);
+    out.append(buf, static_cast<size_t>(in.gcount()));
+    if (out.size() > max_bytes) {
+      if (why) *why = "larger than " + std::to_string(max_bytes >> 20) + " MiB";
+      return std::nullopt;
+    }
+  }
+  if (in.bad()) {
+    if (why) *why = "read error";
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::string> read_text_file(const std::string& path, std::string* why, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (why) *why = std::strerror(errno);
+    return std::nullopt;
+  }
+  return read_bounded(in, why, max_bytes);
 }
 
 VmstatSample parse_vmstat(const std::string& text) {

@@ -2,6 +2,7 @@
 // `root` prefixes every path so tests can point at a captured tree.
 #pragma once
 
+#include <istream>
 #include <optional>
 #include <string>
 
@@ -9,8 +10,14 @@
 
 namespace kst {
 
-// Whole file, or nullopt if it cannot be read.
-std::optional<std::string> read_text_file(const std::string& path);
+// Whole file, or nullopt if it cannot be read or holds more than max_bytes
+// (/dev/zero, an endless pipe: the limit is checked while reading, so memory
+// never grows past it); `why` then says which.
+constexpr size_t kMaxTextFile = 16u << 20;
+std::optional<std::string> read_text_file(const std::string& path, std::string* why = nullptr,
+                                          size_t max_bytes = kMaxTextFile);
+// The same for a stream (stdin).
+std::optional<std::string> read_bounded(std::istream& in, std::string* why, size_t max_bytes = kMaxTextFile);
 
 class ProcReader {
  public:
