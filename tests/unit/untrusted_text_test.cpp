@@ -7,7 +7,8 @@ namespace {
 
 TEST(UntrustedText, ValidUtf8IsUnchanged) {
   EXPECT_EQ(to_valid_utf8("kswapd0"), "kswapd0");
-  EXPECT_EQ(to_valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
+  EXPECT_EQ(to_valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");
 }
 
 TEST(UntrustedText, InvalidBytesBecomeReplacementCharacters) {
@@ -15,8 +16,8 @@ TEST(UntrustedText, InvalidBytesBecomeReplacementCharacters) {
   EXPECT_EQ(to_valid_utf8("a\xFF"
                           "b"),
             "a" + r + "b");
-  EXPECT_EQ(to_valid_utf8("\xC0\xAF"), r + r);          // overlong '/'
-  EXPECT_EQ(to_valid_utf8("\xED\xA0\x80"), r + r + r);  // a UTF-16 surrogate
+  EXPECT_EQ(to_valid_utf8("\xC0\xAF"), r + r);                  // overlong '/'
+  EXPECT_EQ(to_valid_utf8("\xED\xA0\x80"), r + r + r);          // a UTF-16 surrogate
   EXPECT_EQ(to_valid_utf8("\xF4\x90\x80\x80"), r + r + r + r);  // above U+10FFFF
   EXPECT_EQ(to_valid_utf8("x\xE2\x82"), "x" + r + r);           // truncated at the end
 }
