@@ -23,4 +23,14 @@ PY
 run_bounded 1 "larger than 16 MiB" "$KST" explain /dev/zero
 run_bounded 1 "larger than 16 MiB" "$KST" explain - "</dev/zero"
 run_bounded 1 "larger than 16 MiB" "$KST" explain --order 3 --zoneinfo /dev/zero --kernel-version 6.1
+# NaN and infinities pass CLI11's range checks unless refused: one line, exit 2, nothing started
+for args in "-d nan" "-d inf" "nan 3" "record -o $TMP/rec --sample-interval nan" "record -o $TMP/rec -d 1e999" \
+	"watch -i nan" "watch -d -inf" "watch --hold NaN" "watch --futile-scan inf"; do
+	# shellcheck disable=SC2086
+	"$KST" $args > "$TMP/o" 2> "$TMP/e"; rc=$?
+	echo "kswaptrace $args: exit $rc: $(head -n 1 "$TMP/e")"
+	[ $rc = 2 ] || die "'$args' exited $rc, want 2"
+	grep -q "not a finite number\|not in range" "$TMP/e" || die "'$args': no clear error"
+	[ ! -e "$TMP/rec" ] || die "'$args' created a recording"
+done
 echo PASS

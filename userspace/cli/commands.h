@@ -26,6 +26,10 @@ constexpr int kExitVerdict = 3;  // `watch --exit-on=KIND`: a verdict of that ki
 extern std::atomic<bool> g_stop;
 void install_stop_signals();
 
+// Adds a NaN/infinity check to every decimal option registered so far (all
+// commands); call once after registering them.
+void require_finite_decimals(CLI::App& app);
+
 // One-line error on stderr: "kswaptrace: <msg>".
 int fail(const std::string& msg, int code = kExitError);
 

@@ -184,7 +184,7 @@ void register_record(CLI::App& app, Registry& reg) {
                   "seconds between samples of /proc and in-kernel aggregates (default 1)")
       ->check(CLI::Range(0.01, 3600.0));
   sub->add_option("-d,--duration", o->duration, "stop after SECONDS (default: until Ctrl-C/SIGTERM)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.01, 31536000.0));
   add_live_options(*sub, o->live);
   reg.push_back({sub, [o]() { return run_record(*o); }});
 }

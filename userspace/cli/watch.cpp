@@ -69,10 +69,10 @@ void register_watch(CLI::App& app, Registry& reg) {
       "watch kswapd live: a status line per node, an alert block when a verdict (LIVELOCK, FUTILE-RECLAIM, "
       "HIGH-ORDER-CHURN, ...) is raised or cleared; rules in docs/detection.md");
   sub->add_option("-i,--interval", o->watch.interval, "seconds between status lines")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.01, 86400.0))
       ->capture_default_str();
   sub->add_option("-d,--duration", o->watch.duration, "stop after SECONDS (exit 0 unless --exit-on fired)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.01, 31536000.0));
   sub->add_flag("-j,--json", o->watch.json, "one JSON object per line (status and verdict changes)");
   sub->add_option("--exit-on", o->exit_on,
                   "exit with code 3 when a verdict of these kinds is raised (comma-separated; any = every "

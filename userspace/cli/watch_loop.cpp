@@ -29,12 +29,16 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
   for (auto& e : src.sample()) det.on_event(e);
   det.evaluate(start);
 
+  // The ready banner, the same rule for every live command: one line on
+  // stderr once the probes are attached and the first sample is taken,
+  // ending in "Hit Ctrl-C to end." (docs/usage.md); stdout holds only output.
   if (!o.json)
-    out << "kswaptrace watch: Linux " << src.info().kernel_release << ", a status line per node every "
-        << o.interval << " s; verdicts need " << o.detector.hold_s << " s of evidence. Ctrl-C to end.\n";
-  else  // stdout holds only JSON lines; say on stderr that tracing has started
+    err << "kswaptrace watch: Linux " << src.info().kernel_release << ", a status line per node every "
+        << o.interval << " s; verdicts need " << o.detector.hold_s << " s of evidence. Hit Ctrl-C to end.\n";
+  else
     err << "kswaptrace watch: tracing, one JSON object per status line and verdict change. Hit Ctrl-C to "
            "end.\n";
+  err.flush();
   out.flush();
 
   const auto ns = [](double s) { return static_cast<TimeNs>(s * 1e9); };
