@@ -47,12 +47,14 @@ print(f"status lines={status} verdict changes={verdicts}")
 assert status >= 3, status
 PY
 
-"$KST" watch > "$TMP/w2" 2>/dev/null &
+"$KST" watch > "$TMP/w2" 2> "$TMP/w2.err" &
 pid=$!
-sleep 3
+wait_tracing "$TMP/w2.err" $pid || die "text watch printed no ready banner on stderr"
+sleep 1
 kill -INT $pid
 wait $pid || die "watch exited $? after SIGINT"
-grep -q "kswaptrace watch:" "$TMP/w2" || die "no watch header"
+grep -q "^kswaptrace watch: .*Hit Ctrl-C to end.$" "$TMP/w2.err" || die "no watch banner on stderr"
+! grep -q "kswaptrace watch:" "$TMP/w2" || die "watch's banner is on stdout (the rule: stderr)"
 
 "$KST" -d 2 --json > "$TMP/o.json" 2>/dev/null || die "one-shot failed"
 json "$TMP/o.json" "'verdicts' in j" | grep -q True || die "one-shot JSON lacks verdicts"
