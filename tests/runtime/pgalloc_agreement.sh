@@ -46,5 +46,12 @@ for key, n in vm.items():
         sys.exit(f"FAIL: {got} pages attributed to {ztype} zones, pgalloc_{ztype} counted {n} ({zdev:.2%})")
     checked += 1
 if not checked: sys.exit("FAIL: no zone type allocated 10000 pages in the window")
+# This host has neither fentry nor kprobes: bulk-allocator pages cannot be counted, and the output says so
+bulk = j["page_alloc"].get("bulk_allocator")
+if bulk is None or bulk["counted"] or bulk["pgalloc_minus_traced"] != vm["pgalloc_total"] - j["page_alloc"]["total_pages"]:
+    sys.exit(f"FAIL: page_alloc.bulk_allocator is {bulk}: want counted false and pgalloc minus traced")
+print(f"bulk allocator: not counted, pgalloc - traced = {bulk['pgalloc_minus_traced']}")
 PY
+"$KST" -d 1 > "$TMP/text" 2>/dev/null || die "text one-shot failed"
+grep -q "not counted: pages from the bulk allocator" "$TMP/text" || die "text output lacks the bulk-allocator line"
 echo PASS

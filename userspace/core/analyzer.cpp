@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/detector.h"  // kernel_version()
+
 namespace kst {
 namespace {
 
@@ -155,6 +157,13 @@ Summary Analyzer::summary(TimeNs end) const {
     }
     s.vmstat_delta["allocstall_total"] = allocstall;
     s.vmstat_delta["pgalloc_total"] = pgalloc;
+    if (s.alloc.available) {
+      // alloc_pages_bulk() arrived in 5.13 (commit 387ba26fb1cb, "mm/page_alloc: add a bulk page allocator")
+      const auto [maj, min] = kernel_version(source_.kernel_release);
+      s.alloc.bulk_applies = maj > 5 || (maj == 5 && min >= 13);
+      s.alloc.pgalloc_minus_traced =
+          static_cast<int64_t>(pgalloc) - static_cast<int64_t>(s.alloc.total_pages);
+    }
   }
   if (probe_.last) {
     const ProbeCounters b = probe_.first ? *probe_.first : ProbeCounters{};

@@ -245,6 +245,9 @@ json to_json(const Summary& s) {
                      {"by_migratetype", rows(a.by_migratetype, "migratetype")},
                      {"by_zone", rows(a.by_zone, "zone")},
                      {"by_gfp_class", rows(a.by_gfp_class, "gfp_class")}};
+  if (a.bulk_applies)
+    j["page_alloc"]["bulk_allocator"] = {{"counted", a.bulk_counted},
+                                         {"pgalloc_minus_traced", a.pgalloc_minus_traced}};
   if (s.have_vmstat) j["vmstat_delta"] = s.vmstat_delta;
   json zones = json::array();
   for (const auto& z : s.zones) zones.push_back(to_json(z));

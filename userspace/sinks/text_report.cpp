@@ -259,6 +259,13 @@ std::string render_text(const Summary& sm) {
   if (a.available) {
     out(s, "\npage allocations: %llu pages in %llu calls (%.1f pages/s)\n", (unsigned long long)a.total_pages,
         (unsigned long long)a.total_calls, a.pages_per_s);
+    if (a.bulk_applies && !a.bulk_counted)
+      out(s,
+          "  not counted: pages from the bulk allocator (alloc_pages_bulk*, no kmem:mm_page_alloc event, no "
+          "probe attached);\n  /proc/vmstat pgalloc minus traced pages over the window: %+lld (bulk pages "
+          "and "
+          "the windows' edges)\n",
+          (long long)a.pgalloc_minus_traced);
     alloc_table(s, "by order", "order", a.by_order);
     alloc_table(s, "by migratetype", "migratetype", a.by_migratetype);
     alloc_table(s, "by zone", "zone", a.by_zone);
