@@ -12,8 +12,9 @@
 . "$(dirname "$0")/lib.subr"
 BIN=${1:?usage: $0 BINARY}
 [ "$(id -u)" = 0 ] || skip "needs root (BPF)"
-for t in setpriv unshare prlimit capsh; do command -v $t >/dev/null || skip "$t not installed"; done
-capsh --supports=cap_bpf 2>/dev/null && capsh --supports=cap_perfmon 2>/dev/null || skip "kernel before 5.8: no CAP_BPF/CAP_PERFMON"
+for t in setpriv unshare prlimit mountpoint; do command -v $t >/dev/null || skip "$t not installed"; done
+# CAP_BPF is 39, the last one 5.8 added
+[ "$(cat /proc/sys/kernel/cap_last_cap)" -ge 39 ] || skip "kernel before 5.8: no CAP_BPF/CAP_PERFMON"
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 
