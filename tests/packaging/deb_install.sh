@@ -16,15 +16,18 @@ for f in /usr/bin/kswaptrace /etc/kswaptrace /usr/share/kswaptrace /usr/share/do
 	/usr/lib/systemd/system/kswaptrace-agent.service /usr/share/man/man8/kswaptrace.8.gz; do
 	[ -e "$f" ] && skip "$f exists (kswaptrace installed without dpkg?): not touching it"
 done
-installed=0
+installed=0 made_state=0
 cleanup() {
 	if [ $installed = 1 ]; then
 		dpkg --purge kswaptrace > /dev/null 2>&1 || echo "cleanup: dpkg --purge kswaptrace failed"
-		rm -rf /var/lib/kswaptrace
+		installed=0
 	fi
+	# it did not exist before the test (checked above)
+	if [ $made_state = 1 ]; then rm -rf /var/lib/kswaptrace; made_state=0; fi
 	rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
 
 echo "== cpack"
 cpack --config "$BUILD/CPackConfig.cmake" -B "$TMP/pkg" > "$TMP/cpack.log" 2>&1 || { cat "$TMP/cpack.log"; die "cpack failed"; }
@@ -80,6 +83,7 @@ if command -v systemd-analyze > /dev/null; then
 	echo "systemd-analyze verify (installed unit, man page check: $man): clean"
 fi
 # what the agent's StateDirectory= would hold: purge must remove it
+made_state=1
 mkdir -p /var/lib/kswaptrace/recording && echo x > /var/lib/kswaptrace/recording/seg
 
 echo "== dpkg -r"
