@@ -16,8 +16,8 @@ printf '[Service]\nExecStart=/bin/true\n' > "$TMP/probe.service"
 systemd-analyze verify "$TMP/probe.service" > "$TMP/probe.out" 2>&1 ||
 	{ cat "$TMP/probe.out"; skip "systemd-analyze verify cannot run in this environment"; }
 
-bindir=$(cd "$(dirname "$BIN")" && pwd)
-sed -e "s|@KST_BINDIR@|$bindir|g" -e "s|@KST_DOCDIR@|$SRC/docs|g" "$SRC/packaging/systemd/$UNIT" > "$TMP/$UNIT"
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+sed -e "s|@KST_BINDIR@/kswaptrace|$BIN|g" -e "s|@KST_DOCDIR@|$SRC/docs|g" "$SRC/packaging/systemd/$UNIT" > "$TMP/$UNIT"
 grep -q '@KST_' "$TMP/$UNIT" && die "unsubstituted placeholder in $UNIT"
 # --man=no: the man page is not installed in a build tree (deb_install.sh checks it installed)
 systemd-analyze verify --man=no "$TMP/$UNIT" > "$TMP/verify.out" 2>&1 || { cat "$TMP/verify.out"; die "systemd-analyze verify"; }

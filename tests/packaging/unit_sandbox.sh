@@ -19,17 +19,20 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
 
 # sandbox CMD...: run CMD as the unit would run the agent
+# $TMP/state stays writable, as StateDirectory= does for /var/lib/kswaptrace
+mkdir -p "$TMP/state"
 sandbox() {
-	unshare --mount --propagation private sh -ec '
+	STATE=$TMP/state unshare --mount --propagation private sh -ec '
 		mount -t proc -o hidepid=invisible proc /proc
+		mount --bind "$STATE" "$STATE"
 		mount -o remount,bind,ro /
 		mount -o remount,bind,ro /sys
 		if mountpoint -q /sys/kernel/tracing; then mount -o remount,bind,ro /sys/kernel/tracing; fi
 		mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys
 		exec prlimit --memlock=65536:65536 setpriv --bounding-set=-all,+bpf,+perfmon --inh-caps=-all "$@"' sandbox "$@"
 }
-sandbox sh -c 'grep Cap /proc/self/status; touch /sys/kernel/kst-probe 2>/dev/null && echo writable' > "$TMP/caps"
-grep -q writable "$TMP/caps" && die "the sandbox did not make /sys read-only"
+sandbox sh -c 'grep Cap /proc/self/status; for d in / /sys /proc/sys /var/tmp; do touch $d/kst-probe 2>/dev/null && echo "writable $d"; done; touch "$STATE/probe" || echo "state dir read-only"' > "$TMP/caps"
+grep -q "writable\|read-only" "$TMP/caps" && { cat "$TMP/caps"; die "the sandbox's mounts are not as the unit's"; }
 eff=$(sed -n 's/^CapEff:[[:space:]]*//p' "$TMP/caps")
 # CAP_PERFMON = 38, CAP_BPF = 39: exactly those two bits
 [ "$eff" = 000000c000000000 ] || die "sandbox effective capabilities are $eff, want 000000c000000000 (bpf, perfmon)"
@@ -62,13 +65,55 @@ assert st, "no status line"
 assert all(isinstance(j["cpu"], float) for j in st), [j["cpu"] for j in st]
 PY
 sandbox "$BIN" features > "$TMP/features" 2>&1 || { cat "$TMP/features"; die "features failed in the sandbox"; }
+# scrape PORT: wait up to 5 s for the agent's /metrics to show build info and verdicts
+scrape() {
+	python3 - "$1" <<'PY'
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/metrics"
+for _ in range(50):
+    try:
+        body = urllib.request.urlopen(url, timeout=1).read().decode()
+        if "kswaptrace_build_info" in body and "kswaptrace_verdict" in body:
+            sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.1)
+sys.exit(1)
+PY
+}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# the agent itself, once the binary has it: the shipped config, the endpoint on a free loopback
+# port scraped twice, the state file written to the (only) writable directory
+if has_subcommand "$BIN" agent; then
+	port=$(free_port)
+	sandbox "$BIN" agent --config "$(dirname "$0")/../../packaging/agent.toml" --state-dir "$TMP/state" \
+		--listen "127.0.0.1:$port" -d 4 > "$TMP/agent.out" 2> "$TMP/agent.err" &
+	apid=$!
+	scrape "$port" || { kill $apid 2>/dev/null; cat "$TMP/agent.err"; die "no metrics from the agent in the sandbox"; }
+	wait $apid || { cat "$TMP/agent.err"; die "the agent exited non-zero in the sandbox"; }
+	[ -n "$(ls -A "$TMP/state")" ] || die "the agent wrote no state file"
+	echo "sandbox: the agent served metrics and wrote its state"
+fi
+
 # SystemCallFilter=@system-service bpf perf_event_open: every system call the tracing commands make
 # must be in that set (systemd's own expansion of the groups), or the unit would kill the agent
 if command -v strace > /dev/null && command -v systemd-analyze > /dev/null; then
 	strace -f -qq -o "$TMP/st.one" "$BIN" --attach tracepoint -d 1 > /dev/null 2>&1 || die "strace of the one-shot failed"
 	strace -f -qq -o "$TMP/st.watch" "$BIN" watch -d 2 -i 1 --json > /dev/null 2>&1 || die "strace of watch failed"
+	traces="$TMP/st.one $TMP/st.watch"
+	if has_subcommand "$BIN" agent; then  # with its endpoint serving a scrape
+		port=$(free_port)
+		strace -f -qq -o "$TMP/st.agent" "$BIN" agent --state-dir "$TMP/state" --listen "127.0.0.1:$port" -d 4 \
+			> /dev/null 2>&1 &
+		apid=$!
+		scrape "$port" || { kill $apid 2>/dev/null; die "no metrics from the agent under strace"; }
+		wait $apid || die "strace of the agent failed"
+		traces="$traces $TMP/st.agent"
+	fi
 	systemd-analyze syscall-filter > "$TMP/groups" 2>/dev/null || die "systemd-analyze syscall-filter failed"
-	python3 - "$TMP/groups" "$TMP/st.one" "$TMP/st.watch" <<'PY' || die "a system call outside the unit's SystemCallFilter="
+	# shellcheck disable=SC2086
+	python3 - "$TMP/groups" $traces <<'PY' || die "a system call outside the unit's SystemCallFilter="
 import re, sys
 groups, cur = {}, None
 for line in open(sys.argv[1]):
