@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "kst_version.h"
 
 namespace kst::cli {
 
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "kswaptrace: trace kswapd, reclaim and page allocations; explain zone hazards.\n"
       "Without a subcommand: trace for -d SECONDS (or until Ctrl-C) and print a summary."};
-  app.set_version_flag("--version", std::string("kswaptrace 0.1.0"));
+  app.set_version_flag("--version", std::string("kswaptrace ") + KST_VERSION);
   Registry reg;
   register_oneshot(app, reg);
   register_features(app, reg);
