@@ -112,8 +112,9 @@ RecordingWriter::RecordingWriter(RecordingOptions opts, RecordingMeta meta) : op
     throw RecordingError("--max-size must be at least " + std::to_string(kMinMaxSize >> 10) + " KiB");
   seg_cap_ = std::clamp<uint64_t>(opts_.max_size / 8, 32 << 10, 16 << 20);
   raw_cap_ = std::min<uint64_t>(1 << 20, seg_cap_ / 2);
-  // room for the End record, a last pending block and, on tmpfs, a page
-  reserve_ = std::clamp<uint64_t>(opts_.max_size / 16, 4 << 10, 64 << 10);
+  // room for the End record (an End block is ~60 bytes; a new page on tmpfs)
+  // and a chance for the pending block
+  reserve_ = std::clamp<uint64_t>(opts_.max_size / 16, 4 << 10, 16 << 10);
 
   utsname u{};
   ::uname(&u);
@@ -255,9 +256,10 @@ void RecordingWriter::make_reserve() {
   if (err) {
     ::unlinkat(dirfd_, kReserveName, 0);
     reserve_ = 0;
-    throw RecordingError(
-        "cannot reserve space for the end record in " + opts_.dir + " (" + errno_text(err) + ")",
-        is_disk_full(err));
+    throw RecordingError(std::string(is_disk_full(err) ? "disk full: " : "") +
+                             "cannot reserve space for the end record in " + opts_.dir + " (" + errno_text(err) +
+                             ")",
+                         is_disk_full(err));
   }
 }
 
