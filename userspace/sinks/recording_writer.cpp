@@ -257,8 +257,8 @@ void RecordingWriter::make_reserve() {
     ::unlinkat(dirfd_, kReserveName, 0);
     reserve_ = 0;
     throw RecordingError(std::string(is_disk_full(err) ? "disk full: " : "") +
-                             "cannot reserve space for the end record in " + opts_.dir + " (" + errno_text(err) +
-                             ")",
+                             "cannot reserve space for the end record in " + opts_.dir + " (" +
+                             errno_text(err) + ")",
                          is_disk_full(err));
   }
 }

@@ -338,6 +338,14 @@ std::string render_runs(const std::vector<rec::RecordingRun>& runs) {
         local_time_ns(r.start_realtime_ns).c_str(), r.start_mono_ns / 1e9,
         (r.end_mono_ns - r.start_mono_ns) / 1e9, static_cast<unsigned long long>(r.events), end.c_str());
   }
+  // the summary's window spans the gaps between runs, when nothing was traced
+  double recorded = 0;
+  for (const auto& r : runs) recorded += (r.end_mono_ns - r.start_mono_ns) / 1e9;
+  const double span = runs.back().end_ts > runs.front().start_ts
+                          ? (runs.back().end_ts - runs.front().start_ts) / 1e9
+                          : recorded;
+  out(s, "  recorded %.2f s of the %.2f s window; rates and duty cycles average over the whole window\n",
+      recorded, span);
   return s;
 }
 
