@@ -69,7 +69,7 @@ std::string segment_name(uint64_t n) {
 }
 
 uint64_t segment_number(const std::string& name) {
-  if (name.rfind("seg-", 0) != 0 || !name.ends_with(".kst") || name.size() <= 8 || name.size() > 28) return 0;
+  if (name.rfind("seg-", 0) != 0 || !name.ends_with(".kst") || name.size() <= 8 || name.size() > 27) return 0;
   const std::string digits = name.substr(4, name.size() - 8);
   if (digits.find_first_not_of("0123456789") != std::string::npos) return 0;
   return std::stoull(digits);
@@ -82,26 +82,37 @@ void make_dirs(const std::string& dir) {
   for (size_t pos = 0; pos != std::string::npos;) {
     pos = dir.find('/', pos + 1);
     const std::string prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
-      throw RecordingError("cannot create " + prefix + ": " + errno_text(errno), is_disk_full(errno));
+    if (::mkdir(prefix.c_str(), 0700) == 0 || errno == EEXIST) continue;
+    const int err = errno;
+    throw RecordingError("cannot create " + prefix + ": " + errno_text(err), is_disk_full(err));
   }
 }
 
-// Reads a segment's header prefix and body (at most what the prefix claims).
+// Reads a segment's header: the prefix, then as much of the body as the
+// prefix claims (bounded), never the blocks after it.
 std::string read_head(int dirfd, const std::string& name) {
   const int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return {};
-  std::string head(rec::kFileHeaderPrefix + rec::kMaxHeaderBody, '\0');
-  size_t got = 0;
-  for (ssize_t n; got < head.size(); got += static_cast<size_t>(n)) {
-    n = ::read(fd, head.data() + got, head.size() - got);
-    if (n < 0 && errno == EINTR)
-      n = 0;
-    else if (n <= 0)
-      break;
+  auto read_at = [fd](std::string& out, size_t want) {
+    const size_t base = out.size();
+    out.resize(base + want);
+    size_t got = 0;
+    while (got < want) {
+      const ssize_t n = ::pread(fd, out.data() + base + got, want - got, static_cast<off_t>(base + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    out.resize(base + got);
+  };
+  std::string head;
+  read_at(head, rec::kFileHeaderPrefix);
+  if (head.size() == rec::kFileHeaderPrefix) {
+    uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len |= static_cast<uint32_t>(static_cast<uint8_t>(head[12 + i])) << (8 * i);
+    read_at(head, std::min(len, rec::kMaxHeaderBody));
   }
   ::close(fd);
-  head.resize(got);
   return head;
 }
 

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 // seg-NNNNNNNN.kst -> N, or 0 if not a segment name
 uint64_t segment_number(const std::string& name) {
-  if (name.rfind("seg-", 0) != 0 || !name.ends_with(".kst") || name.size() <= 8 || name.size() > 28) return 0;
+  if (name.rfind("seg-", 0) != 0 || !name.ends_with(".kst") || name.size() <= 8 || name.size() > 27) return 0;
   const std::string digits = name.substr(4, name.size() - 8);
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
   return std::stoull(digits);
