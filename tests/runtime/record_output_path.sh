@@ -23,6 +23,7 @@ refused() {  # dir, expected message
 mkdir -m 700 "$T/real"
 ln -s "$T/real" "$T/link"
 refused "$T/link" "is a symbolic link"
+refused "$T/link/" "is a symbolic link"
 [ -z "$(ls -A "$T/real")" ] || fail "something was written through the symlink"
 mkdir -m 700 "$T/foreign" && chown 65534:65534 "$T/foreign"
 refused "$T/foreign" "owned by uid 65534"

@@ -1075,6 +1075,7 @@ TEST(RecordingRuns, RefusesWhatIsNotAKswaptraceRecording) {
   write_recording(t.sub("rec"), synthetic_stream(1));
   fs::create_directory_symlink(t.sub("rec"), t.sub("link"));
   EXPECT_TRUE(refused(t.sub("link"), "symbolic link"));
+  EXPECT_TRUE(refused(t.sub("link") + "/", "symbolic link"));
   ::chmod(t.sub("rec").c_str(), 0777);
   EXPECT_TRUE(refused(t.sub("rec"), "writable by group or others (mode 0777)"));
   ::chmod(t.sub("rec").c_str(), 0755);

@@ -158,6 +158,8 @@ RecordingWriter::RecordingWriter(RecordingOptions opts, RecordingMeta meta) : op
 // The last path component is opened with O_NOFOLLOW and checked through the
 // descriptor (owner, mode), so a swap after the check changes nothing.
 void RecordingWriter::open_dir() {
+  // "link/" would resolve the link before O_NOFOLLOW sees the last component
+  while (opts_.dir.size() > 1 && opts_.dir.back() == '/') opts_.dir.pop_back();
   const std::string& d = opts_.dir;
   struct stat st {};
   bool created = false;
