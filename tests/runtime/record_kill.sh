@@ -9,7 +9,13 @@ command -v jq >/dev/null || { echo "SKIP: needs jq (apt-get install jq)"; exit 7
 
 T=$(mktemp -d /tmp/kst-rt-kill.XXXXXX)
 REC=""
-cleanup() { [ -n "$REC" ] && kill -9 "$REC" 2>/dev/null; rm -rf "$T"; }
+cleanup() {
+  local rc=$?
+  [ -n "$REC" ] && kill -9 "$REC" 2>/dev/null && wait "$REC" 2>/dev/null
+  rm -rf "$T"
+  if [ -n "$REC" ] && kill -0 "$REC" 2>/dev/null; then echo "FAIL: recorder $REC left running"; exit 1; fi
+  exit $rc
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 now() { date +%s.%N; }
