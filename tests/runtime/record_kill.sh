@@ -1,6 +1,6 @@
 #!/bin/bash
-# Crash safety of the real recorder: SIGTERM flushes and writes the end
-# record; after SIGKILL everything but at most the last flush interval reads
+# Crash safety of the real recorder: SIGTERM and SIGHUP flush and write the
+# end record; after SIGKILL everything but at most the last flush interval reads
 # back (a torn last block is skipped with a warning, never a crash).
 set -u
 KST=${1:?usage: $0 path/to/kswaptrace}
@@ -9,7 +9,13 @@ command -v jq >/dev/null || { echo "SKIP: needs jq (apt-get install jq)"; exit 7
 
 T=$(mktemp -d /tmp/kst-rt-kill.XXXXXX)
 REC=""
-cleanup() { [ -n "$REC" ] && kill -9 "$REC" 2>/dev/null; rm -rf "$T"; }
+cleanup() {
+  local rc=$?
+  [ -n "$REC" ] && kill -9 "$REC" 2>/dev/null && wait "$REC" 2>/dev/null
+  rm -rf "$T"
+  if [ -n "$REC" ] && kill -0 "$REC" 2>/dev/null; then echo "FAIL: recorder $REC left running"; exit 1; fi
+  exit $rc
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 now() { date +%s.%N; }
@@ -33,6 +39,17 @@ wait $REC || fail "record exited $? after SIGTERM"
 REC=""
 "$KST" report "$T/term" >/dev/null 2>"$T/term.rep" || fail "report after SIGTERM failed"
 grep -q "ended: stopped by signal" "$T/term.rep" || { cat "$T/term.rep"; fail "no end record after SIGTERM"; }
+
+# SIGHUP (an SSH drop, a service reload): the same clean stop, exit 0
+"$KST" record -o "$T/hup" 2>"$T/hup.err" &
+REC=$!
+started "$T/hup.err" >/dev/null || fail "recorder did not start: $(cat "$T/hup.err")"
+sleep 1
+kill -HUP $REC
+wait $REC || fail "record exited $? after SIGHUP"
+REC=""
+"$KST" report "$T/hup" >/dev/null 2>"$T/hup.rep" || fail "report after SIGHUP failed"
+grep -q "ended: stopped by signal" "$T/hup.rep" || { cat "$T/hup.rep"; fail "no end record after SIGHUP"; }
 
 # SIGKILL: flush interval 0.25 s, sampling every 0.1 s
 "$KST" record -o "$T/kill" --flush-interval 0.25 --sample-interval 0.1 2>"$T/kill.err" &

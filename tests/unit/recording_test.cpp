@@ -364,10 +364,14 @@ TEST(Recording, FilesAre0600AndDirectory0700) {
   EXPECT_EQ(files, 1);
 }
 
-TEST(Recording, RefusesDirectoryWithARecording) {
+TEST(Recording, ContinuesADirectoryWithARecordingAsANewRun) {
   TempDir t;
   write_recording(t.sub("rec"), synthetic_stream(1));
-  EXPECT_THROW(RecordingWriter(opts(t.sub("rec")), meta()), RecordingError);
+  const std::string id = RecordingReader(t.sub("rec")).header().recording_id;
+  RecordingWriter w(opts(t.sub("rec")), meta());
+  EXPECT_EQ(w.run(), 2u);
+  EXPECT_EQ(w.recording_id(), id);
+  EXPECT_EQ(w.stats().prior_segments, 1u);
 }
 
 // The heart of `report`: the same events give the same text and JSON as the
@@ -408,7 +412,17 @@ TEST(Recording, ReportCommandPrintsTheOneShotSummary) {
     size_t n;
     while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
     EXPECT_EQ(pclose(p), 0);
-    EXPECT_EQ(out, json ? to_json(want).dump(2) + "\n" : render_text(want));
+    if (!json) {
+      EXPECT_EQ(out, render_text(want));
+      continue;
+    }
+    // the one-shot's JSON plus the runs of the store (one here)
+    nlohmann::json j = nlohmann::json::parse(out);
+    ASSERT_EQ(j["runs"].size(), 1u);
+    EXPECT_EQ(j["runs"][0]["run"], 1);
+    EXPECT_EQ(j["runs"][0]["ended_by"], "duration");
+    j.erase("runs");
+    EXPECT_EQ(j.dump(2), to_json(want).dump(2));
   }
 }
 
@@ -492,7 +506,8 @@ TEST(Recording, RotationKeepsTotalUnderCapAndEvictsOldest) {
   for (const auto& de : fs::directory_iterator(t.sub("rec"))) names.push_back(de.path().filename());
   std::sort(names.begin(), names.end());
   EXPECT_GE(names.size(), 2u);
-  EXPECT_NE(names.front(), segment_name(1));  // the oldest went first
+  EXPECT_TRUE(segment_number(names.front()));  // the End-record reserve is gone after a clean finish
+  EXPECT_NE(names.front(), segment_name(1));   // the oldest went first
   ReadBack rb = read_back(t.sub("rec"));
   EXPECT_TRUE(rb.warnings.empty());
   EXPECT_FALSE(rb.start);  // evicted with the first segment
@@ -817,5 +832,300 @@ TEST(Recording, ExportCommandDrawsVerdictsInForceAtFrom) {
       EXPECT_DOUBLE_EQ(at[0], 0.0);  // at the window's start
     else
       EXPECT_GT(at[0], 4e6);  // where it happened, ~4.6 s after +1
+  }
+}
+
+// ---- restartable stores (issue 16): several runs in one directory --------
+
+namespace {
+
+// A run of the recorder after a restart: the BPF aggregates start again at 0
+// (samples(ts, 0) onwards), events in [start, start + seconds].
+void write_run(const std::string& dir, TimeNs start, int seconds, std::optional<rec::EndReason> end,
+               RecordingOptions o = {}) {
+  if (o.dir.empty()) o = opts(dir);
+  RecordingWriter w(o, meta());
+  w.start(start);
+  auto ev = synthetic_stream(seconds, start);
+  std::stable_sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
+  for (const auto& e : ev) {
+    w.write(e);
+    if (std::holds_alternative<KswapdCpuSample>(e.data)) w.flush();
+  }
+  if (end)
+    w.finish(ev.back().ts, *end);
+  else
+    w.flush();  // then "killed": no End record
+}
+
+Summary summary_of(const std::vector<Event>& ev, TimeNs start) {
+  Analyzer an(test_source(), start);
+  for (const auto& e : ev) an.on_event(e);
+  return an.summary(ev.back().ts);
+}
+
+std::string run_cmd(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  for (size_t n; p && (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  if (p) pclose(p);
+  return out;
+}
+
+}  // namespace
+
+TEST(RecordingRuns, EachRunStartsAndEndsAndCountersAddUpAcrossTheRestart) {
+  TempDir t;
+  const TimeNs s2 = kStart + 20 * kSec;
+  write_run(t.sub("rec"), kStart, 4, std::nullopt);  // killed after its last flush
+  write_run(t.sub("rec"), s2, 3, rec::EndReason::Stopped);
+  RecordingReader r(t.sub("rec"));
+  ReplayWindow w;
+  const ReplayResult got = replay_summary(r, w);
+  const auto& runs = r.runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].run, 1u);
+  EXPECT_EQ(runs[1].run, 2u);
+  EXPECT_TRUE(runs[0].start_seen && runs[1].start_seen);
+  EXPECT_EQ(runs[0].start_mono_ns, kStart);
+  EXPECT_EQ(runs[1].start_mono_ns, s2);
+  EXPECT_FALSE(runs[0].ended);
+  EXPECT_EQ(run_end(runs[0], false), "killed (no end record)");
+  EXPECT_TRUE(runs[1].ended);
+  EXPECT_EQ(runs[1].end_reason, rec::EndReason::Stopped);
+  EXPECT_TRUE(got.ended);  // the last run's End, not the first run's
+  EXPECT_EQ(got.summary.start, kStart);
+  EXPECT_EQ(got.summary.end, s2 + 3 * kSec);
+
+  // the counters restarted at 0 in run 2: the replay adds the two runs and
+  // counts nothing for the gap
+  auto e1 = synthetic_stream(4, kStart), e2 = synthetic_stream(3, s2);
+  const Summary a = summary_of(e1, kStart), b = summary_of(e2, s2);
+  EXPECT_EQ(got.summary.alloc.total_pages, a.alloc.total_pages + b.alloc.total_pages);
+  EXPECT_EQ(got.summary.vmstat_delta.at("pgalloc_total"),
+            a.vmstat_delta.at("pgalloc_total") + b.vmstat_delta.at("pgalloc_total"));
+  EXPECT_EQ(got.summary.lost_events, a.lost_events + b.lost_events);
+  ASSERT_FALSE(got.summary.nodes.empty());
+  EXPECT_EQ(got.summary.nodes[0].kswapd_shrink.scanned,
+            a.nodes[0].kswapd_shrink.scanned + b.nodes[0].kswapd_shrink.scanned);
+  EXPECT_NEAR(got.summary.nodes[0].cpu_s, a.nodes[0].cpu_s + b.nodes[0].cpu_s, 1e-9);
+  EXPECT_EQ(got.summary.direct.count + got.summary.direct.memcg_count,
+            a.direct.count + a.direct.memcg_count + b.direct.count + b.direct.memcg_count);
+
+  const nlohmann::json j = runs_json(runs);
+  EXPECT_EQ(j[0]["ended_by"], "killed");
+  EXPECT_EQ(j[1]["previous_ended_by"], "killed");
+  EXPECT_EQ(j[1]["ended_by"], "stopped");
+  EXPECT_EQ(j[1]["start_monotonic_ns"], s2);
+  const std::string table = render_runs(runs);
+  EXPECT_NE(table.find("killed (no end record)"), std::string::npos) << table;
+  EXPECT_NE(table.find("stopped by signal"), std::string::npos) << table;
+}
+
+TEST(RecordingRuns, LaterRunsStartWithACriticalRunStartRecord) {
+  TempDir t;
+  write_run(t.sub("rec"), kStart, 2, rec::EndReason::DurationElapsed);
+  write_run(t.sub("rec"), kStart + 10 * kSec, 2, rec::EndReason::DurationElapsed);
+  // a 1.1 reader must refuse run 2 rather than difference counters across it
+  EXPECT_TRUE(rec::kTagRunStart & rec::kTagCritical);
+  std::vector<size_t> segs;
+  RecordingReader r(t.sub("rec"));
+  ASSERT_EQ(r.headers().size(), 2u);
+  EXPECT_EQ(r.headers()[0].run, 1u);
+  EXPECT_EQ(r.headers()[1].run, 2u);
+  EXPECT_EQ(r.headers()[1].segment, 2u);
+  const std::string seg2 = slurp(t.sub("rec/" + segment_name(2)));
+  const auto offs = block_offsets(t.sub("rec/" + segment_name(2)));
+  ASSERT_FALSE(offs.empty());
+  const std::string_view d(seg2);
+  const auto b = rec::parse_block_header(d.substr(offs[0], rec::kBlockHeaderSize));
+  const std::string raw = rec::decode_block(*b, d.substr(offs[0]), d.substr(offs[0] + rec::kBlockHeaderSize));
+  EXPECT_EQ(rec::split_records(raw).front().tag, rec::kTagRunStart);
+  // one segment of run 2 alone reads as that run
+  RecordingReader one(t.sub("rec/" + segment_name(2)));
+  one.read([](const RecordItem&) {});
+  ASSERT_EQ(one.runs().size(), 1u);
+  EXPECT_EQ(one.runs()[0].run, 2u);
+  EXPECT_TRUE(one.runs()[0].start_seen);
+}
+
+TEST(RecordingRuns, EvictionIsOldestFirstAcrossRunsUnderOneCap) {
+  TempDir t;
+  RecordingOptions o = opts(t.sub("rec"));
+  o.max_size = 128 << 10;
+  o.zstd_level = 1;
+  for (int run = 0; run < 3; ++run) {
+    const TimeNs start = kStart + run * 1000 * kSec;
+    RecordingWriter w(o, meta());
+    w.start(start);
+    for (const auto& e : synthetic_stream(150, start)) {
+      w.write(e);
+      if (!std::holds_alternative<KswapdCpuSample>(e.data)) continue;
+      w.flush();
+      uint64_t on_disk = 0;
+      for (const auto& de : fs::directory_iterator(t.sub("rec"))) on_disk += fs::file_size(de.path());
+      ASSERT_LE(on_disk, o.max_size);
+      ASSERT_EQ(on_disk, w.total_size());
+    }
+    w.finish(start + 150 * kSec, rec::EndReason::DurationElapsed);
+  }
+  RecordingReader r(t.sub("rec"));
+  r.read([](const RecordItem&) {});
+  const auto& runs = r.runs();
+  ASSERT_FALSE(runs.empty());
+  EXPECT_EQ(runs.back().run, 3u);
+  EXPECT_TRUE(runs.back().start_seen);
+  EXPECT_GT(r.header().segment, 1u);  // the oldest segments went first
+  // segments kept are a contiguous, newest tail
+  uint64_t prev = 0;
+  for (const auto& h : r.headers()) {
+    if (prev) {
+      EXPECT_EQ(h.segment, prev + 1);
+    }
+    prev = h.segment;
+  }
+  EXPECT_GE(runs.front().run, 2u);  // run 1 was evicted whole, by later runs
+}
+
+// Segments of run 2 written on another boot: CLOCK_MONOTONIC restarted, so
+// the reader moves them onto run 1's clock through the wall clock.
+TEST(RecordingRuns, RunsOnAnotherBootAreMovedOntoOneTimeline) {
+  TempDir t;
+  fs::create_directory(t.sub("rec"));
+  rec::Header h;
+  h.recording_id = "feedfeedfeedfeedfeedfeedfeedfeed";
+  h.boot_id = "boot-a";
+  h.realtime_offset_ns = 1700000000 * static_cast<int64_t>(kSec);
+  h.recording_start_ns = kStart;
+  h.source = test_source();
+  const auto seg = [&](const rec::Header& hh, uint16_t start_tag, TimeNs t0, const std::vector<Event>& ev) {
+    std::string raw;
+    std::string body;
+    if (start_tag == rec::kTagRunStart) body = std::string("\x02\0\0\0\0\0\0\0", 8);
+    rec::append_meta(raw, start_tag, t0, body);
+    for (const auto& e : ev) rec::append_event(raw, e);
+    return rec::encode_header(hh) +
+           rec::encode_block(raw, static_cast<uint32_t>(ev.size() + 1), t0, ev.back().ts, 3);
+  };
+  DirectReclaim d;
+  d.begin_ns = kStart + 2 * kSec;
+  d.end_ns = kStart + 2 * kSec + 1000;
+  spit(t.sub("rec/" + segment_name(1)), seg(h, rec::kTagStart, kStart, {{d.end_ns, d}}));
+  rec::Header h2 = h;
+  h2.segment = 2;
+  h2.run = 2;
+  h2.boot_id = "boot-b";
+  // rebooted an hour of wall time later; run 2 starts 30 s after that boot
+  h2.realtime_offset_ns =
+      h.realtime_offset_ns + static_cast<int64_t>(kStart) + 3600 * static_cast<int64_t>(kSec);
+  h2.recording_start_ns = 30 * kSec;
+  DirectReclaim d2;
+  d2.begin_ns = 31 * kSec;
+  d2.end_ns = 31 * kSec + 5000;
+  spit(t.sub("rec/" + segment_name(2)), seg(h2, rec::kTagRunStart, 30 * kSec, {{d2.end_ns, d2}}));
+
+  RecordingReader r(t.sub("rec"));
+  std::vector<DirectReclaim> got;
+  r.read([&](const RecordItem& it) {
+    if (const auto* x = std::get_if<DirectReclaim>(&it.event.data)) {
+      got.push_back(*x);
+      EXPECT_EQ(it.event.ts, x->end_ns);
+    }
+  });
+  ASSERT_EQ(got.size(), 2u);
+  const TimeNs shift = kStart + 3600 * kSec;
+  EXPECT_EQ(got[1].begin_ns, 31 * kSec + shift);
+  EXPECT_EQ(got[1].end_ns - got[1].begin_ns, 5000u);
+  ASSERT_EQ(r.runs().size(), 2u);
+  EXPECT_TRUE(r.runs()[1].new_boot);
+  EXPECT_EQ(r.runs()[1].start_mono_ns, 30 * kSec);  // the run's own clock
+  EXPECT_EQ(r.runs()[1].start_ts, 30 * kSec + shift);
+  EXPECT_EQ(r.runs()[1].start_realtime_ns, h2.realtime_offset_ns + static_cast<int64_t>(30 * kSec));
+  EXPECT_EQ(wall_time(r.header(), r.runs()[1].start_ts), local_time_ns(r.runs()[1].start_realtime_ns));
+}
+
+TEST(RecordingRuns, ReportAndExportShowTheRuns) {
+  TempDir t;
+  write_run(t.sub("rec"), kStart, 3, std::nullopt);
+  write_run(t.sub("rec"), kStart + 10 * kSec, 3, std::nullopt);
+  write_run(t.sub("rec"), kStart + 20 * kSec, 3, rec::EndReason::Stopped);
+  const std::string bin = KST_BINARY;
+  const nlohmann::json j =
+      nlohmann::json::parse(run_cmd(bin + " report --json " + t.sub("rec") + " 2>/dev/null"));
+  ASSERT_EQ(j["runs"].size(), 3u);
+  EXPECT_EQ(j["runs"][1]["previous_ended_by"], "killed");
+  EXPECT_EQ(j["runs"][2]["previous_ended_by"], "killed");
+  EXPECT_EQ(j["runs"][2]["ended_by"], "stopped");
+  const std::string err = run_cmd(bin + " report " + t.sub("rec") + " 2>&1 >/dev/null");
+  EXPECT_NE(err.find("runs: 3"), std::string::npos) << err;
+  EXPECT_NE(err.find("ended: stopped by signal"), std::string::npos) << err;
+
+  const std::string out = t.sub("trace.json");
+  ASSERT_EQ(std::system((bin + " export " + t.sub("rec") + " -o " + out + " 2>/dev/null").c_str()), 0);
+  const nlohmann::json tr = nlohmann::json::parse(slurp(out));
+  std::vector<std::string> marks;
+  for (const auto& e : tr["traceEvents"])
+    if (e["cat"] == "recording") {
+      EXPECT_EQ(e["s"], "g");
+      marks.push_back(e["name"]);
+    }
+  EXPECT_EQ(marks, (std::vector<std::string>{"run 1 ended: killed (no end record)", "run 2 started",
+                                             "run 2 ended: killed (no end record)", "run 3 started"}));
+  EXPECT_EQ(tr["otherData"]["runs"].size(), 3u);
+}
+
+TEST(RecordingRuns, RefusesWhatIsNotAKswaptraceRecording) {
+  TempDir t;
+  const auto refused = [&](const std::string& dir, const std::string& why) {
+    try {
+      RecordingWriter w(opts(dir), meta());
+    } catch (const RecordingError& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      return true;
+    }
+    return false;
+  };
+  fs::create_directory(t.sub("other"), t.path);
+  ::chmod(t.sub("other").c_str(), 0700);
+  spit(t.sub("other/notes.txt"), "hello");
+  EXPECT_TRUE(refused(t.sub("other"), "not part of a kswaptrace recording"));
+  fs::create_directory(t.sub("fake"));
+  ::chmod(t.sub("fake").c_str(), 0700);
+  spit(t.sub("fake/" + segment_name(1)), std::string(64, 'x'));
+  EXPECT_TRUE(refused(t.sub("fake"), "bad magic"));
+  write_recording(t.sub("rec"), synthetic_stream(1));
+  fs::create_directory_symlink(t.sub("rec"), t.sub("link"));
+  EXPECT_TRUE(refused(t.sub("link"), "symbolic link"));
+  EXPECT_TRUE(refused(t.sub("link") + "/", "symbolic link"));
+  ::chmod(t.sub("rec").c_str(), 0777);
+  EXPECT_TRUE(refused(t.sub("rec"), "writable by group or others (mode 0777)"));
+  ::chmod(t.sub("rec").c_str(), 0755);
+  EXPECT_FALSE(refused(t.sub("rec"), ""));  // others may read the listing, not the 0600 files
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(t.sub("rec").c_str(), 65534, 65534), 0);
+    EXPECT_TRUE(refused(t.sub("rec"), "owned by uid 65534"));
+  }
+  // a crash while a segment was created leaves a short file: still our store
+  write_recording(t.sub("torn"), synthetic_stream(1));
+  spit(t.sub("torn/" + segment_name(2)), "KSWPREC");
+  RecordingWriter w(opts(t.sub("torn")), meta());
+  EXPECT_EQ(w.run(), 2u);
+}
+
+TEST(RecordingRuns, ASecondWriterOnTheSameStoreIsRefused) {
+  TempDir t;
+  RecordingWriter w(opts(t.sub("rec")), meta());
+  w.start(kStart);
+  EXPECT_THROW(RecordingWriter(opts(t.sub("rec")), meta()), RecordingError);
+}
+
+TEST(RecordingRuns, CreatesMissingDirectories0700) {
+  TempDir t;
+  write_recording(t.sub("a/b/rec"), synthetic_stream(1));
+  for (const char* d : {"a", "a/b", "a/b/rec"}) {
+    struct stat st;
+    ASSERT_EQ(::stat(t.sub(d).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << d;
   }
 }

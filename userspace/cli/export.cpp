@@ -12,6 +12,8 @@
 #include "core/detector.h"
 #include "core/untrusted_text.h"
 #include "sinks/chrome_trace.h"
+#include "sinks/json_report.h"
+#include "sinks/text_report.h"
 #include "sources/recording_replay.h"
 
 namespace kst::cli {
@@ -23,6 +25,26 @@ struct ExportOptions {
 };
 
 void warn(const std::string& m) { std::cerr << "kswaptrace: warning: " << m << "\n"; }
+
+// Run boundaries of a restarted recorder as global instants: where each run
+// ended (and how), where the next began.
+void mark_runs(ChromeTraceBuilder& b, const std::vector<rec::RecordingRun>& runs, std::optional<TimeNs> from,
+               std::optional<TimeNs> to) {
+  if (runs.size() < 2) return;
+  const auto inside = [&](TimeNs t) { return (!from || t >= *from) && (!to || t <= *to); };
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    const std::string n = "run " + std::to_string(r.run);
+    if (i > 0 && inside(r.start_ts))
+      b.mark(n + " started", r.start_ts,
+             {{"start", local_time_ns(r.start_realtime_ns)},
+              {"boot_id", r.boot_id},
+              {"new_boot", r.new_boot},
+              {"previous_ended_by", run_end(runs[i - 1], false)}});
+    if (i + 1 < runs.size() && inside(r.end_ts))
+      b.mark(n + " ended: " + run_end(r, false), r.end_ts, {{"end", local_time_ns(r.end_realtime_ns)}});
+  }
+}
 
 int run_export(const ExportOptions& o) {
   std::unique_ptr<RecordingReader> reader;
@@ -68,12 +90,14 @@ int run_export(const ExportOptions& o) {
   } catch (const RecordingReadError& e) {
     return fail(e.what());
   }
+  mark_runs(b, reader->runs(), from, to);
   nlohmann::json other = {{"recording_id", h.recording_id},
                           {"hostname", h.hostname},
                           {"kernel_release", h.kernel_release},
                           {"origin_wall_time", wall_time(h, origin)},
                           {"origin_realtime_ns", static_cast<int64_t>(origin) + h.realtime_offset_ns},
-                          {"clock", "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"}};
+                          {"clock", "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"},
+                          {"runs", runs_json(reader->runs())}};
   const std::string text = json_text(b.finish(last, other));
   if (o.out == "-") {
     std::cout << text << "\n";

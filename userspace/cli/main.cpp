@@ -20,6 +20,7 @@ void install_stop_signals() {
   sa.sa_flags = 0;  // no SA_RESTART: a blocking poll returns EINTR promptly
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);  // an SSH drop or a service reload: drain and end cleanly too
 }
 
 int fail(const std::string& msg, int code) {

@@ -89,8 +89,8 @@ int run_record(const RecordOptions& o) {
     const uint64_t lost = last_probe ? last_probe->ringbuf_drops - first_probe->ringbuf_drops : 0;
     std::cerr << "kswaptrace: recorded " << st.events << " events in " << st.blocks << " blocks ("
               << mib(st.raw_bytes) << " raw, " << mib(st.disk_bytes) << " written), " << w->total_size()
-              << " bytes in " << (st.segments_created - st.segments_evicted) << " segment(s) of " << o.out
-              << " (" << st.segments_evicted << " evicted); lost ring-buffer records: " << lost << "\n";
+              << " bytes in " << w->segments_on_disk() << " segment(s) of " << o.out << " ("
+              << st.segments_evicted << " evicted); lost ring-buffer records: " << lost << "\n";
   };
 
   // the detector runs over what is recorded (default thresholds, as the
@@ -112,8 +112,12 @@ int run_record(const RecordOptions& o) {
     w = std::make_unique<RecordingWriter>(ro, meta);
     w->start(start);
     record_samples(samples, start);
-    std::cerr << "Recording to " << o.out << " (max " << mib(ro.max_size) << ", flush every "
-              << ro.flush_interval_s << " s, samples every " << ro.sample_interval_s << " s)";
+    std::cerr << "Recording to " << o.out;
+    if (w->run() > 1)
+      std::cerr << " (continuing recording " << w->recording_id() << " as run " << w->run() << ", "
+                << w->stats().prior_segments << " segment(s) kept)";
+    std::cerr << " (max " << mib(ro.max_size) << ", flush every " << ro.flush_interval_s
+              << " s, samples every " << ro.sample_interval_s << " s)";
     if (o.duration > 0) std::cerr << " for " << o.duration << " s";
     std::cerr << "... Hit Ctrl-C to end.\n";
 
@@ -175,7 +179,8 @@ void register_record(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<RecordOptions>();
   CLI::App* sub = app.add_subcommand(
       "record", "record kswapd, reclaim events and periodic samples to a size-capped directory of segments");
-  sub->add_option("-o,--output", o->out, "recording directory (created 0700; must not hold a recording)")
+  sub->add_option("-o,--output", o->out,
+                  "recording directory (created 0700; one that holds a recording is continued as a new run)")
       ->required();
   sub->add_option("--max-size", o->max_size, "total size cap; oldest segments are evicted (default 64M)");
   sub->add_option("--flush-interval", o->flush_interval, "seconds between flushes to disk (default 1)")
@@ -183,7 +188,7 @@ void register_record(CLI::App& app, Registry& reg) {
   sub->add_option("--sample-interval", o->sample_interval,
                   "seconds between samples of /proc and in-kernel aggregates (default 1)")
       ->check(CLI::Range(0.01, 3600.0));
-  sub->add_option("-d,--duration", o->duration, "stop after SECONDS (default: until Ctrl-C/SIGTERM)")
+  sub->add_option("-d,--duration", o->duration, "stop after SECONDS (default: until Ctrl-C/SIGTERM/SIGHUP)")
       ->check(CLI::Range(0.01, 31536000.0));
   add_live_options(*sub, o->live);
   reg.push_back({sub, [o]() { return run_record(*o); }});

@@ -57,9 +57,14 @@ int run_report(const ReportOptions& o) {
     std::cerr << "window: " << wall_time(h, r.summary.start) << " .. " << wall_time(h, r.summary.end) << "\n";
   if (st.unknown_records)
     std::cerr << "note: skipped " << st.unknown_records << " records of a newer format version\n";
-  if (o.json)
-    std::cout << json_text(to_json(r.summary), 2) << "\n";
-  else
+  // a restarted recorder: where each run began and why the one before ended
+  const auto& runs = reader->runs();
+  if (runs.size() > 1 || runs.front().run > 1) std::cerr << terminal_safe(render_runs(runs));
+  if (o.json) {
+    nlohmann::json j = to_json(r.summary);
+    j["runs"] = runs_json(runs);
+    std::cout << json_text(j, 2) << "\n";
+  } else
     std::cout << terminal_safe(render_text(r.summary));
   std::cout.flush();
   return kExitOk;

@@ -515,6 +515,16 @@ const char* end_reason_name(EndReason r) {
   return "unknown";
 }
 
+const char* end_reason_key(EndReason r) {
+  switch (r) {
+    case EndReason::Stopped: return "stopped";
+    case EndReason::DurationElapsed: return "duration";
+    case EndReason::DiskFull: return "disk_full";
+    case EndReason::Error: return "error";
+  }
+  return "unknown";
+}
+
 uint32_t crc32_of(std::string_view a, std::string_view b) {
   uLong c = crc32(0L, Z_NULL, 0);
   c = crc32(c, reinterpret_cast<const Bytef*>(a.data()), static_cast<uInt>(a.size()));
@@ -529,6 +539,7 @@ std::string encode_header(const Header& h) {
   j["format"] = "kswaptrace-recording";
   j["recording_id"] = h.recording_id;
   j["segment"] = h.segment;
+  j["run"] = h.run;
   j["writer"] = h.writer;
   j["hostname"] = h.hostname;
   j["machine"] = h.machine;
@@ -599,6 +610,7 @@ Header decode_header(std::string_view p, std::string_view body) {
       throw FormatError("header is not a kswaptrace header");
     h.recording_id = j.value("recording_id", "");
     h.segment = j.value("segment", uint64_t{0});
+    h.run = j.value("run", uint64_t{1});
     h.writer = j.value("writer", "");
     h.hostname = j.value("hostname", "");
     h.machine = j.value("machine", "");
@@ -692,6 +704,18 @@ std::optional<Event> decode_event(const RawRecord& r) {
   if (!data) return std::nullopt;
   // trailing bytes: fields appended by a newer minor version, ignored
   return Event{r.ts, std::move(*data)};
+}
+
+void shift_times(Event& e, int64_t delta) {
+  const auto mv = [delta](TimeNs t) { return static_cast<TimeNs>(static_cast<int64_t>(t) + delta); };
+  e.ts = mv(e.ts);
+  if (auto* d = std::get_if<DirectReclaim>(&e.data)) {
+    d->begin_ns = mv(d->begin_ns);
+    d->end_ns = mv(d->end_ns);
+  } else if (auto* v = std::get_if<VerdictChange>(&e.data)) {
+    if (v->verdict.since) v->verdict.since = mv(v->verdict.since);
+    if (v->verdict.raised) v->verdict.raised = mv(v->verdict.raised);
+  }
 }
 
 // ---- blocks -------------------------------------------------------------

@@ -20,7 +20,9 @@ namespace kst::rec {
 // Minor: compatible additions (new header keys, new skippable record tags,
 // fields appended to existing records); any 1.x reader reads any 1.y file.
 constexpr uint16_t kVersionMajor = 1;
-constexpr uint16_t kVersionMinor = 1;  // 1.1: detector verdict records (0x0300)
+// 1.1: detector verdict records (0x0300). 1.2: restartable stores: several
+// runs in one directory (header key "run", critical RunStart record).
+constexpr uint16_t kVersionMinor = 2;
 
 constexpr char kFileMagic[8] = {'K', 'S', 'W', 'P', 'R', 'E', 'C', '\n'};
 constexpr size_t kFileHeaderPrefix = 20;      // magic, major, minor, body length, body crc32
@@ -39,9 +41,15 @@ constexpr uint16_t kCodecZstd = 1;
 constexpr uint16_t kTagCritical = 0x8000;
 constexpr uint16_t kTagStart = 0x7f00;  // ts = window start of the recording
 constexpr uint16_t kTagEnd = 0x7f01;    // ts = end of the recording; body: u8 reason
+// Start of run 2, 3, ... of a store (1.2); body: u64 run number. Critical: a
+// 1.1 reader would difference counters across the restart (the BPF aggregates
+// restart at 0, a reboot restarts the clock), so it must refuse instead.
+constexpr uint16_t kTagRunStart = kTagCritical | 0x7f00;
 
 enum class EndReason : uint8_t { Stopped = 0, DurationElapsed = 1, DiskFull = 2, Error = 3 };
 const char* end_reason_name(EndReason r);
+// Short key for JSON: "stopped", "duration", "disk_full", "error".
+const char* end_reason_key(EndReason r);
 
 struct FormatError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -60,6 +68,7 @@ struct Header {
   uint16_t major = kVersionMajor, minor = kVersionMinor;
   std::string recording_id;  // random hex, the same in all segments of one recording
   uint64_t segment = 0;      // 1, 2, ... in write order
+  uint64_t run = 1;          // 1.2: which start of the recorder wrote it (1.0/1.1 files: 1)
   std::string writer;        // "kswaptrace 0.1.0"
   std::string hostname, machine, boot_id, kernel_release;
   uint32_t page_size = 4096;
@@ -67,11 +76,29 @@ struct Header {
   // wall time of an event = ts + realtime_offset_ns.
   int64_t realtime_offset_ns = 0;
   TimeNs created_mono_ns = 0;
-  TimeNs recording_start_ns = 0;  // the Start record's ts (kept after eviction)
+  TimeNs recording_start_ns = 0;  // the Start record's ts of this segment's run (kept after eviction)
   double sample_interval_s = 0, flush_interval_s = 0;
   uint64_t max_size = 0;
   SourceInfo source;
   std::vector<ZoneLayout> zones;
+};
+
+// One start of the recorder on a store, as a reader reconstructs it. Times
+// `*_mono_ns` are the run's own CLOCK_MONOTONIC; `*_ts` the reader's common
+// timeline (the oldest kept run's clock; see RecordingReader).
+struct RecordingRun {
+  uint64_t run = 1;
+  std::string boot_id, kernel_release, hostname;
+  bool new_boot = false;     // boot id differs from the previous kept run's
+  bool start_seen = false;   // its Start record was read (false: evicted)
+  TimeNs start_mono_ns = 0;  // Start record, else the first record kept
+  int64_t start_realtime_ns = 0;
+  TimeNs end_mono_ns = 0;  // End record, else the last record read
+  int64_t end_realtime_ns = 0;
+  TimeNs start_ts = 0, end_ts = 0;
+  bool ended = false;  // an End record was read
+  EndReason end_reason = EndReason::Stopped;
+  uint64_t segments = 0, events = 0;
 };
 
 std::string encode_header(const Header& h);  // whole header: prefix + JSON body
@@ -100,6 +127,8 @@ std::vector<RawRecord> split_records(std::string_view payload);
 // Decodes an event record; nullopt if the tag is not an event this build
 // knows. Throws FormatError when the body is malformed.
 std::optional<Event> decode_event(const RawRecord& r);
+// Moves every timestamp an event carries (ts and those inside it) by delta ns.
+void shift_times(Event& e, int64_t delta);
 
 // Block: header (magic, codec, reserved, compressed length, raw length,
 // record count, first ts, last ts, crc32) + zstd payload.

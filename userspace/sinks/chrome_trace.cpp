@@ -79,6 +79,17 @@ void ChromeTraceBuilder::instant(const std::string& name, TimeNs ts, const nlohm
                      {"args", args}});
 }
 
+void ChromeTraceBuilder::mark(const std::string& name, TimeNs ts, const nlohmann::json& args) {
+  events_.push_back({{"ph", "i"},
+                     {"s", "g"},
+                     {"name", name},
+                     {"cat", "recording"},
+                     {"pid", kPidKswapd},
+                     {"tid", 0},
+                     {"ts", us(ts)},
+                     {"args", args}});
+}
+
 void ChromeTraceBuilder::on_event(const Event& e) {
   auto node_thread = [&](int32_t nid) {
     if (!named_nodes_[nid]) {

@@ -24,6 +24,9 @@ class ChromeTraceBuilder {
   explicit ChromeTraceBuilder(TimeNs origin);
 
   void on_event(const Event& e);
+  // A global instant (a line across every track; category "recording"):
+  // where a run of a restarted recorder began or ended.
+  void mark(const std::string& name, TimeNs ts, const nlohmann::json& args);
   // Closes episodes still open at `end` and returns the whole trace.
   // `other` lands in "otherData" (recording facts shown in Perfetto's info).
   nlohmann::json finish(TimeNs end, const nlohmann::json& other = nlohmann::json::object());

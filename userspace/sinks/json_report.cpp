@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "sinks/text_report.h"
+
 namespace kst {
 
 using nlohmann::json;
@@ -277,6 +279,33 @@ json to_json(const Summary& s) {
     j["recorded_verdicts"] = rv;
   }
   return j;
+}
+
+nlohmann::json runs_json(const std::vector<rec::RecordingRun>& runs) {
+  nlohmann::json a = nlohmann::json::array();
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    const bool last = i + 1 == runs.size();
+    nlohmann::json j = {{"run", r.run},
+                        {"start", local_time_ns(r.start_realtime_ns)},
+                        {"start_realtime_ns", r.start_realtime_ns},
+                        {"start_monotonic_ns", r.start_mono_ns},
+                        {"start_evicted", !r.start_seen},
+                        {"boot_id", r.boot_id},
+                        {"new_boot", r.new_boot},
+                        {"kernel_release", r.kernel_release},
+                        {"end", local_time_ns(r.end_realtime_ns)},
+                        {"end_realtime_ns", r.end_realtime_ns},
+                        {"end_monotonic_ns", r.end_mono_ns},
+                        {"duration_s", (r.end_mono_ns - r.start_mono_ns) / 1e9},
+                        {"ended_by", run_end(r, last, true)},
+                        {"ended_by_text", run_end(r, last)},
+                        {"segments", r.segments},
+                        {"events", r.events}};
+    j["previous_ended_by"] = i ? nlohmann::json(run_end(runs[i - 1], false, true)) : nlohmann::json(nullptr);
+    a.push_back(std::move(j));
+  }
+  return a;
 }
 
 }  // namespace kst

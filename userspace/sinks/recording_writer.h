@@ -1,6 +1,7 @@
 // Writes Events to a recording directory: a ring of segment files, each a
 // header plus zstd blocks (core/recording_format.h), bounded by a total size
-// cap with oldest-first eviction. Files are created 0600.
+// cap with oldest-first eviction. Files are created 0600. Started again on a
+// directory that holds a recording, it continues that store as a new run.
 #pragma once
 
 #include <cstdint>
@@ -37,16 +38,25 @@ struct RecordingMeta {
 struct WriterStats {
   uint64_t events = 0, blocks = 0, raw_bytes = 0, disk_bytes = 0;  // written this run
   uint64_t segments_created = 0, segments_evicted = 0;
+  uint64_t prior_segments = 0, prior_bytes = 0;  // found from earlier runs of the store
 };
 
 // Segment file name for sequence number n: seg-00000001.kst
 std::string segment_name(uint64_t n);
+// n of seg-NNNNNNNN.kst, or 0 if `name` is not a segment name.
+uint64_t segment_number(const std::string& name);
+// Space kept free for the End record in a file of this name (see reserve_).
+constexpr char kReserveName[] = ".kst-reserve";
 constexpr uint64_t kMinMaxSize = 64 << 10;
 
 class RecordingWriter {
  public:
-  // Creates the directory (0700) if needed; refuses a directory that
-  // already holds segments. Throws RecordingError.
+  // Opens the directory without following a symlink at it, creating it (and
+  // missing parents) 0700. Refuses one that is a symlink, not owned by the
+  // running user, writable by group/others, locked by another writer, or
+  // holding anything but a kswaptrace recording. A directory that holds a
+  // recording is continued: same recording id, next segment number, run
+  // number one higher, one size cap over all runs. Throws RecordingError.
   RecordingWriter(RecordingOptions opts, RecordingMeta meta);
   ~RecordingWriter();
   RecordingWriter(const RecordingWriter&) = delete;
@@ -62,21 +72,31 @@ class RecordingWriter {
   // Buffered records -> one block, then fdatasync (unless opts.sync is off).
   void flush();
   // End record, flush, sync. Safe to call once; the destructor does not flush.
+  // A no-op after a full disk, where the writer already wrote an End record.
   void finish(TimeNs end_ts, rec::EndReason reason);
 
   const WriterStats& stats() const { return stats_; }
-  uint64_t total_size() const;  // bytes of all segments on disk
+  uint64_t total_size() const;  // bytes of all segments (and the reserve) on disk
+  uint64_t segments_on_disk() const { return closed_.size() + (fd_ >= 0 ? 1 : 0); }
   const std::string& dir() const { return opts_.dir; }
   uint64_t segment_cap() const { return seg_cap_; }
+  uint64_t run() const { return header_.run; }
+  const std::string& recording_id() const { return header_.recording_id; }
 
  private:
   struct Segment {
     uint64_t seq;
     uint64_t size;
   };
+  void open_dir();
+  void scan_store();
+  void adopt_segment(const std::string& name, uint64_t seq, uint64_t size);
+  void make_reserve();
   void write_block();  // buffer -> one block on disk, no sync
   void open_segment();
-  void write_all(const std::string& bytes, uint64_t good_size);
+  int append(const std::string& bytes);  // 0 or errno; a failed write is cut back
+  [[noreturn]] void write_failed(int err);
+  void end_on_full_disk(const std::string& pending) noexcept;
   void evict_for(uint64_t incoming);
   void sync_dir();
 
@@ -86,12 +106,17 @@ class RecordingWriter {
   std::vector<Segment> closed_;  // oldest first
   Segment cur_{0, 0};
   int fd_ = -1;
+  int dirfd_ = -1;  // every file is opened relative to it, never through a path
+  // Preallocated spare file released on a full disk so the End record still
+  // fits; counted in total_size() so the cap holds.
+  uint64_t reserve_ = 0;
   uint64_t cur_blocks_ = 0;
   std::string buf_;
   uint32_t buf_count_ = 0;
   TimeNs buf_first_ = 0, buf_last_ = 0;
   TimeNs last_flush_ = 0;
   bool failed_ = false;
+  bool ended_ = false;     // End record written
   bool unsynced_ = false;  // blocks written since the last fdatasync
   WriterStats stats_;
 };

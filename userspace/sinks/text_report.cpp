@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <ctime>
 
 namespace kst {
 namespace {
@@ -310,6 +311,48 @@ std::string render_text(const Summary& sm) {
     for (const auto& h : sm.hotadd) s += render_hotadd(h, sm.start);
   }
   out(s, "\nlost events: %llu\n", (unsigned long long)sm.lost_events);
+  return s;
+}
+
+std::string local_time_ns(int64_t realtime_ns) {
+  const time_t sec = static_cast<time_t>(realtime_ns / 1000000000);
+  tm t{};
+  localtime_r(&sec, &t);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &t);
+  char out[80];
+  std::snprintf(out, sizeof out, "%s.%03d", buf, static_cast<int>((realtime_ns / 1000000) % 1000));
+  return out;
+}
+
+std::string run_end(const rec::RecordingRun& r, bool last, bool key) {
+  if (r.ended) return key ? rec::end_reason_key(r.end_reason) : rec::end_reason_name(r.end_reason);
+  // no End record: killed (SIGKILL, OOM, power loss), or the last run is still being written
+  if (last) return key ? "no_end_record" : "no end record (still being written, or killed)";
+  return key ? "killed" : "killed (no end record)";
+}
+
+std::string render_runs(const std::vector<rec::RecordingRun>& runs) {
+  std::string s = "runs: " + std::to_string(runs.size()) + " (where each began; how each ended)\n";
+  out(s, "  %-4s %-23s %13s %10s %9s  %s\n", "run", "start (local)", "monotonic_s", "duration_s", "events",
+      "end");
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    std::string end = run_end(r, i + 1 == runs.size());
+    if (r.new_boot) end += "; started after a reboot (boot id " + r.boot_id.substr(0, 8) + "...)";
+    if (!r.start_seen) end += "; its start was evicted";
+    out(s, "  %-4llu %-23s %13.3f %10.2f %9llu  %s\n", static_cast<unsigned long long>(r.run),
+        local_time_ns(r.start_realtime_ns).c_str(), r.start_mono_ns / 1e9,
+        (r.end_mono_ns - r.start_mono_ns) / 1e9, static_cast<unsigned long long>(r.events), end.c_str());
+  }
+  // the summary's window spans the gaps between runs, when nothing was traced
+  double recorded = 0;
+  for (const auto& r : runs) recorded += (r.end_mono_ns - r.start_mono_ns) / 1e9;
+  const double span = runs.back().end_ts > runs.front().start_ts
+                          ? (runs.back().end_ts - runs.front().start_ts) / 1e9
+                          : recorded;
+  out(s, "  recorded %.2f s of the %.2f s window; rates and duty cycles average over the whole window\n",
+      recorded, span);
   return s;
 }
 

@@ -6,12 +6,20 @@
 
 #include "core/hazards.h"
 #include "core/hotadd_tracker.h"
+#include "core/recording_format.h"
 #include "core/summary.h"
 #include "core/zones.h"
 
 namespace kst {
 
 std::string render_text(const Summary& s);
+// Wall-clock ns since the epoch as local "YYYY-MM-DD HH:MM:SS.mmm".
+std::string local_time_ns(int64_t realtime_ns);
+// How a run of a recording store ended: "stopped by signal", "disk full",
+// "killed (no end record)" (a later run followed), ... (JSON key if `key`).
+std::string run_end(const rec::RecordingRun& r, bool last, bool key = false);
+// A short table of the runs of a recording store.
+std::string render_runs(const std::vector<rec::RecordingRun>& runs);
 std::string render_zone_table(const std::vector<ZoneInfo>& zones);
 std::string render_hazards(const std::vector<Hazard>& hazards);
 // One hot-add finding (several lines, indented by two spaces); `watch` can print it as it settles.

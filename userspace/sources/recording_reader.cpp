@@ -6,7 +6,9 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <tuple>
 
 namespace kst {
 namespace {
@@ -15,11 +17,146 @@ namespace fs = std::filesystem;
 
 // seg-NNNNNNNN.kst -> N, or 0 if not a segment name
 uint64_t segment_number(const std::string& name) {
-  if (name.rfind("seg-", 0) != 0 || !name.ends_with(".kst") || name.size() <= 8) return 0;
+  if (name.rfind("seg-", 0) != 0 || !name.ends_with(".kst") || name.size() <= 8 || name.size() > 27) return 0;
   const std::string digits = name.substr(4, name.size() - 8);
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
   return std::stoull(digits);
 }
+
+// One family of cumulative counters carried across run boundaries.
+template <typename K>
+class Carry {
+ public:
+  void new_run() {
+    for (auto& [k, c] : c_) {
+      c.base = c.out;
+      c.first = 0;
+    }
+    fresh_ = true;
+  }
+  // The values to report for a sample of raw values; keys known from an
+  // earlier run and absent now are kept at their carried value.
+  std::map<K, uint64_t> apply(const std::map<K, uint64_t>& raw) {
+    if (fresh_)  // the run's first sample is its zero point
+      for (const auto& [k, v] : raw) c_[k].first = v;
+    fresh_ = false;
+    for (const auto& [k, v] : raw) c_[k];
+    std::map<K, uint64_t> out;
+    for (auto& [k, c] : c_) {
+      auto it = raw.find(k);
+      const uint64_t v = it == raw.end() ? 0 : it->second;
+      c.out = c.base + (v > c.first ? v - c.first : 0);
+      if (it != raw.end() || c.base) out[k] = c.out;
+    }
+    return out;
+  }
+
+ private:
+  struct C {
+    uint64_t base = 0, first = 0, out = 0;
+  };
+  std::map<K, C> c_;
+  bool fresh_ = false;
+};
+
+using AllocKey = std::tuple<int32_t, int32_t, uint8_t, uint8_t, uint8_t>;
+
+}  // namespace
+
+// Carries cumulative samples across run boundaries (see the header). Before
+// the first boundary events pass through untouched (only followed).
+struct RecordingReader::Stitcher {
+  bool active = false;
+  Carry<AllocKey> alloc;
+  Carry<std::pair<int32_t, int>> shrink;
+  Carry<int> probe;
+  Carry<std::string> vmstat;
+  Carry<int32_t> cpu;
+  std::map<int32_t, int32_t> cpu_pid;  // first pid seen per node: the analyzer pairs threads by pid
+
+  void new_run() {
+    active = true;
+    alloc.new_run();
+    shrink.new_run();
+    probe.new_run();
+    vmstat.new_run();
+    cpu.new_run();
+  }
+  void apply(EventData& d);
+};
+
+namespace {
+
+// Each stitch() follows the counters of one sample; with `rewrite` (after the
+// first run boundary) it replaces them by their carried values.
+void stitch(Carry<AllocKey>& c, AllocCounters& x, bool rewrite) {
+  std::map<AllocKey, uint64_t> raw;
+  for (const auto& a : x.cells) raw[{a.nid, a.zid, a.order, a.migratetype, a.gfp_class}] += a.calls;
+  const auto out = c.apply(raw);
+  if (!rewrite) return;
+  x.cells.clear();
+  for (const auto& [k, v] : out)
+    x.cells.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), std::get<4>(k), v});
+}
+
+void stitch(Carry<std::pair<int32_t, int>>& c, ReclaimCounters& x, bool rewrite) {
+  std::map<std::pair<int32_t, int>, uint64_t> raw;
+  for (const auto& n : x.nodes) {
+    const uint64_t v[6] = {n.kswapd.calls, n.kswapd.scanned, n.kswapd.reclaimed,
+                           n.other.calls,  n.other.scanned,  n.other.reclaimed};
+    for (int i = 0; i < 6; ++i) raw[{n.nid, i}] = v[i];
+  }
+  const auto out = c.apply(raw);
+  if (!rewrite) return;
+  std::map<int32_t, ReclaimCounters::Node> nodes;
+  for (const auto& [k, v] : out) {
+    ReclaimCounters::Node& n = nodes[k.first];
+    n.nid = k.first;
+    uint64_t* f[6] = {&n.kswapd.calls, &n.kswapd.scanned, &n.kswapd.reclaimed,
+                      &n.other.calls,  &n.other.scanned,  &n.other.reclaimed};
+    *f[k.second] = v;
+  }
+  x.nodes.clear();
+  for (auto& [nid, n] : nodes) x.nodes.push_back(n);
+}
+
+void stitch(Carry<int>& c, ProbeCounters& x, bool rewrite) {
+  const auto out = c.apply({{0, x.ringbuf_drops}, {1, x.reclaim_unpaired}});
+  if (!rewrite) return;
+  x.ringbuf_drops = out.at(0);
+  x.reclaim_unpaired = out.at(1);
+}
+
+// nr_* entries are gauges (pages now), the rest event counters.
+void stitch(Carry<std::string>& c, VmstatSample& x, bool rewrite) {
+  std::map<std::string, uint64_t> raw;
+  for (const auto& [k, v] : x.counters)
+    if (k.rfind("nr_", 0) != 0) raw[k] = v;
+  const auto out = c.apply(raw);
+  if (!rewrite) return;
+  for (const auto& [k, v] : out) x.counters[k] = v;
+}
+
+}  // namespace
+
+void RecordingReader::Stitcher::apply(EventData& d) {
+  if (auto* k = std::get_if<KswapdCpuSample>(&d))
+    for (const auto& t : k->threads) cpu_pid.try_emplace(t.nid, t.pid);
+  if (auto* a = std::get_if<AllocCounters>(&d)) stitch(alloc, *a, active);
+  if (auto* r = std::get_if<ReclaimCounters>(&d)) stitch(shrink, *r, active);
+  if (auto* p = std::get_if<ProbeCounters>(&d)) stitch(probe, *p, active);
+  if (auto* v = std::get_if<VmstatSample>(&d)) stitch(vmstat, *v, active);
+  if (auto* k = std::get_if<KswapdCpuSample>(&d)) {
+    std::map<int32_t, uint64_t> raw;
+    for (const auto& t : k->threads) raw[t.nid] = t.cpu_ns;
+    const auto out = cpu.apply(raw);
+    if (!active) return;
+    k->threads.clear();
+    for (const auto& [nid, v] : out) k->threads.push_back({nid, cpu_pid[nid], v});
+  }
+}
+
+namespace {
 
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream f(path, std::ios::binary);
@@ -102,14 +239,75 @@ RecordingReader::RecordingReader(const std::string& path, Warn on_warning) : war
     }
   }
   if (headers_.empty()) throw RecordingReadError(path + ": no readable recording segment");
+  plan_runs();
+}
+
+// Groups segments into runs and puts every boot's clock onto the oldest
+// kept segment's: CLOCK_MONOTONIC restarts at boot, the wall clock does not.
+void RecordingReader::plan_runs() {
+  const rec::Header& base = headers_.front();
+  std::map<std::string, int64_t> boot_shift;
+  for (size_t i = 0; i < headers_.size(); ++i) {
+    const rec::Header& h = headers_[i];
+    const bool same_boot = h.boot_id.empty() || h.boot_id == base.boot_id;
+    auto [it, fresh] =
+        boot_shift.try_emplace(h.boot_id, same_boot ? 0 : h.realtime_offset_ns - base.realtime_offset_ns);
+    seg_shift_.push_back(it->second);
+    if (runs_.empty() || runs_.back().run != h.run) {
+      rec::RecordingRun r;
+      r.run = h.run;
+      r.boot_id = h.boot_id;
+      r.kernel_release = h.kernel_release;
+      r.hostname = h.hostname;
+      r.new_boot = !runs_.empty() && h.boot_id != runs_.back().boot_id;
+      runs_.push_back(std::move(r));
+    }
+    seg_run_.push_back(runs_.size() - 1);
+  }
 }
 
 void RecordingReader::read(const std::function<void(const RecordItem&)>& fn) {
   stats_ = {};
-  for (size_t i = 0; i < paths_.size(); ++i) read_segment(i, fn);
+  for (auto& r : runs_) r = rec::RecordingRun{r.run, r.boot_id, r.kernel_release, r.hostname, r.new_boot};
+  Stitcher st;
+  for (size_t i = 0; i < paths_.size(); ++i) {
+    if (i > 0 && seg_run_[i] != seg_run_[i - 1]) st.new_run();
+    read_segment(i, st, fn);
+  }
 }
 
-void RecordingReader::read_segment(size_t i, const std::function<void(const RecordItem&)>& fn) {
+// Fills in the item's run, moves it onto the common timeline, and notes
+// where the run began and ended.
+void RecordingReader::emit(size_t seg, RecordItem& item, Stitcher& st,
+                           const std::function<void(const RecordItem&)>& fn) {
+  const rec::Header& h = headers_[seg];
+  rec::RecordingRun& run = runs_[seg_run_[seg]];
+  const TimeNs mono = item.event.ts;
+  if (!run.start_ts && !run.end_ts) {  // the run's first record kept
+    run.start_seen = item.kind == RecordItem::Kind::Start;
+    run.start_mono_ns = mono;
+    run.start_realtime_ns = static_cast<int64_t>(mono) + h.realtime_offset_ns;
+    run.start_ts = mono + seg_shift_[seg];
+  }
+  if (mono >= run.end_mono_ns || item.kind == RecordItem::Kind::End) {
+    run.end_mono_ns = mono;
+    run.end_realtime_ns = static_cast<int64_t>(mono) + h.realtime_offset_ns;
+    run.end_ts = mono + seg_shift_[seg];
+  }
+  if (item.kind == RecordItem::Kind::End) {
+    run.ended = true;
+    run.end_reason = item.end_reason;
+  }
+  if (item.kind == RecordItem::Kind::Event) {
+    ++run.events;
+    st.apply(item.event.data);
+  }
+  if (seg_shift_[seg]) rec::shift_times(item.event, seg_shift_[seg]);
+  item.run_index = seg_run_[seg];
+  fn(item);
+}
+
+void RecordingReader::read_segment(size_t i, Stitcher& st, const std::function<void(const RecordItem&)>& fn) {
   const std::string& p = paths_[i];
   std::string file;
   if (!read_file(p, file)) {
@@ -117,6 +315,7 @@ void RecordingReader::read_segment(size_t i, const std::function<void(const Reco
     return;
   }
   ++stats_.segments;
+  ++runs_[seg_run_[i]].segments;
   const std::string_view data(file);
   size_t off = body_off_[i];
   auto skip_to = [&](size_t bad_at, const std::string& why) {
@@ -164,7 +363,7 @@ void RecordingReader::read_segment(size_t i, const std::function<void(const Reco
       ++stats_.records;
       RecordItem item;
       item.event.ts = r.ts;
-      if (r.tag == rec::kTagStart) {
+      if (r.tag == rec::kTagStart || r.tag == rec::kTagRunStart) {
         item.kind = RecordItem::Kind::Start;
       } else if (r.tag == rec::kTagEnd) {
         item.kind = RecordItem::Kind::End;
@@ -187,7 +386,7 @@ void RecordingReader::read_segment(size_t i, const std::function<void(const Reco
         ++stats_.events;
         item.event = std::move(*e);
       }
-      fn(item);
+      emit(i, item, st, fn);
     }
     off += rec::kBlockHeaderSize + b->comp_len;
   }

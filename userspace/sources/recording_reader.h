@@ -1,6 +1,16 @@
 // Reads a recording (a directory of segments, or one segment file) back into
 // Events, in the order they were written. Damage is reported, not fatal: a
 // torn last block or a block failing its checksum is skipped with a warning.
+//
+// A store written by several runs (the recorder started again on the same
+// directory, format 1.2) reads as one stream on one timeline:
+//  * timestamps of a run on another boot are moved onto the oldest kept
+//    run's CLOCK_MONOTONIC through the wall clock (realtime offsets);
+//  * cumulative counters (in-kernel aggregates, /proc/vmstat event counters,
+//    kswapd CPU time) restart with a run; each is carried on from its value
+//    at the end of the previous run, so a delta over several runs is the sum
+//    of the runs and counts nothing for the gap between them.
+// runs() says where each run began and how it ended.
 #pragma once
 
 #include <functional>
@@ -19,10 +29,11 @@ struct RecordingReadError : std::runtime_error {
 };
 
 struct RecordItem {
-  enum class Kind { Event, Start, End };
+  enum class Kind { Event, Start, End };  // Start: also the RunStart of a later run
   Kind kind = Kind::Event;
-  Event event;  // ts is set for every kind
+  Event event;  // ts is set for every kind (on the common timeline)
   rec::EndReason end_reason = rec::EndReason::Stopped;
+  size_t run_index = 0;  // into runs()
 };
 
 struct ReadStats {
@@ -47,9 +58,14 @@ class RecordingReader {
   // Streams every record of every segment in write order.
   void read(const std::function<void(const RecordItem&)>& fn);
   const ReadStats& stats() const { return stats_; }
+  // The runs of the segments kept, oldest first; complete after read().
+  const std::vector<rec::RecordingRun>& runs() const { return runs_; }
 
  private:
-  void read_segment(size_t i, const std::function<void(const RecordItem&)>& fn);
+  struct Stitcher;
+  void read_segment(size_t i, Stitcher& st, const std::function<void(const RecordItem&)>& fn);
+  void emit(size_t seg, RecordItem& item, Stitcher& st, const std::function<void(const RecordItem&)>& fn);
+  void plan_runs();
   void warn(const std::string& m) const {
     if (warn_) warn_(m);
   }
@@ -57,7 +73,10 @@ class RecordingReader {
   Warn warn_;
   std::vector<std::string> paths_;
   std::vector<rec::Header> headers_;
-  std::vector<size_t> body_off_;  // where blocks start in each segment
+  std::vector<size_t> body_off_;    // where blocks start in each segment
+  std::vector<size_t> seg_run_;     // run index of each segment
+  std::vector<int64_t> seg_shift_;  // ns added to the segment's timestamps (another boot)
+  std::vector<rec::RecordingRun> runs_;
   ReadStats stats_;
 };
 

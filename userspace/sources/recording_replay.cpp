@@ -107,6 +107,8 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     if (it.kind == RecordItem::Kind::End) {
       r.ended = true;
       r.end_reason = it.end_reason;
+    } else if (it.kind == RecordItem::Kind::Start) {
+      r.ended = false;  // a later run of the store: its own end counts
     }
     if (past_end) return;
     const bool sample = it.kind == RecordItem::Kind::Event && is_sample(it.event.data);
@@ -133,8 +135,8 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     begin(ts, sample);
     if (w.to && sample && ts == *w.to) to_on_sample = true;
     last_in = std::max(last_in, ts);
+    // an End record closes a run, not the store: a later run may follow
     if (it.kind == RecordItem::Kind::Event) an->on_event(it.event);
-    if (it.kind == RecordItem::Kind::End) past_end = true;
   });
   if (!an) {
     // nothing inside the window: an empty summary of the window itself

@@ -16,7 +16,7 @@ struct ReplayWindow {
 struct ReplayResult {
   Summary summary;
   bool have_data = false;
-  bool ended = false;  // the recording's End record was read (clean stop)
+  bool ended = false;  // the last run's End record was read (clean stop)
   rec::EndReason end_reason = rec::EndReason::Stopped;
   TimeNs first_ts = 0, last_ts = 0;  // of everything read, inside or outside the window
 };
