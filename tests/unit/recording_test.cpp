@@ -1044,7 +1044,7 @@ TEST(RecordingRuns, ReportAndExportShowTheRuns) {
   const nlohmann::json tr = nlohmann::json::parse(slurp(out));
   std::vector<std::string> marks;
   for (const auto& e : tr["traceEvents"])
-    if (e["cat"] == "recording") {
+    if (e.value("cat", "") == "recording") {
       EXPECT_EQ(e["s"], "g");
       marks.push_back(e["name"]);
     }
