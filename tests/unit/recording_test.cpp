@@ -1066,7 +1066,7 @@ TEST(RecordingRuns, ReportAndExportShowTheRuns) {
   const nlohmann::json tr = nlohmann::json::parse(slurp(out));
   std::vector<std::string> marks;
   for (const auto& e : tr["traceEvents"])
-    if (e["cat"] == "recording") {
+    if (e.value("cat", "") == "recording") {
       EXPECT_EQ(e["s"], "g");
       marks.push_back(e["name"]);
     }
