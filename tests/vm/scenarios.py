@@ -53,10 +53,10 @@ def parse_zoneinfo(text):
     return zones
 
 
-def vmstat_delta(run):
-    before, after = run.text("vmstat.before"), run.text("vmstat.after")
+def vmstat_delta(run, prefix=""):
+    before, after = run.text(f"{prefix}vmstat.before"), run.text(f"{prefix}vmstat.after")
     if before is None or after is None:
-        run.check("vmstat snapshots received", False, "vmstat.before/after missing")
+        run.check("vmstat snapshots received", False, f"{prefix}vmstat.before/after missing")
         return None
     b, a = parse_vmstat(before), parse_vmstat(after)
     return {k: a[k] - b.get(k, 0) for k in a}
@@ -683,21 +683,21 @@ def json_lines(text):
     return out
 
 
-def kswapd_cpu_s(run):
+def kswapd_cpu_s(run, prefix=""):
     """kswapd0's CPU seconds over the run from /proc/PID/stat (utime + stime, USER_HZ 100), read by
     the guest itself: evidence independent of kswaptrace. None when the files are missing."""
     try:
-        b, a = (run.text(f"kswapd.stat.{w}").rsplit(")", 1)[1].split() for w in ("before", "after"))
+        b, a = (run.text(f"{prefix}kswapd.stat.{w}").rsplit(")", 1)[1].split() for w in ("before", "after"))
         return (int(a[11]) + int(a[12]) - int(b[11]) - int(b[12])) / 100.0
     except (AttributeError, IndexError, ValueError):
         return None
 
 
-def kswapd_stretches(run):
+def kswapd_stretches(run, prefix=""):
     """Awake stretches of kswapd0 as the guest's own tracefs instance saw them (kswapd_wake ->
     kswapd_sleep, CLOCK_MONOTONIC seconds; end None while still awake), and its event/overrun
     counts. Independent of kswaptrace. None when the file is missing."""
-    text = run.text("kswapd.stretches")
+    text = run.text(f"{prefix}kswapd.stretches")
     if text is None:
         return None
     out = {"stretches": [], "events": None, "overrun": None}
@@ -712,9 +712,10 @@ def kswapd_stretches(run):
     return out
 
 
-def guest_times(run):
+def guest_times(run, prefix=""):
     """hot_start / hot_end of the workload (guest CLOCK_MONOTONIC seconds, /proc/uptime)."""
-    kv = dict(line.split() for line in (run.text("hotset.times") or "").splitlines() if len(line.split()) == 2)
+    kv = dict(line.split() for line in (run.text(f"{prefix}hotset.times") or "").splitlines()
+              if len(line.split()) == 2)
     return {k: float(v) for k, v in kv.items()}
 
 
@@ -736,9 +737,19 @@ FUTILE_MAX_LATENCY_S = 30
 
 
 def check_futile(run):
-    t = run.json("trace.json")
-    d = vmstat_delta(run)
-    ks = kswapd_stretches(run)
+    futile_checks(run, "")
+
+
+def check_domu_futile(run):
+    if check_trace_file(run, "domu.trace") is not None:
+        futile_checks(run, "domu.")
+
+
+def futile_checks(run, p):
+    """The futile-reclaim assertions on the files named P* (P = "domu." for the Xen domU)."""
+    t = run.json(f"{p}trace.json")
+    d = vmstat_delta(run, p)
+    ks = kswapd_stretches(run, p)
     if t is None or d is None or ks is None:
         run.check("futile-reclaim files received", ks is not None, "kswapd.stretches missing")
         return
@@ -747,12 +758,12 @@ def check_futile(run):
     run.check("kswapd wakes == /proc/vmstat pageoutrun delta", wakes == pageoutrun,
               f"kswaptrace {wakes}, pageoutrun {pageoutrun}")
     # 1. the workload made kswapd futile (independent of kswaptrace)
-    times = guest_times(run)
+    times = guest_times(run, p)
     hot_start, hot_end = times.get("hot_start", 0), times.get("hot_end", 0)
     spans = [((e if e is not None else hot_end) - max(s, hot_start), s, e) for s, e in ks["stretches"]
              if (e is None or e > hot_start) and s < hot_end]
     longest = max(spans, default=(0, None, None))
-    cpu_s = kswapd_cpu_s(run)
+    cpu_s = kswapd_cpu_s(run, p)
     stolen = d.get("pgsteal_kswapd", 0)
     per_cpu = stolen / cpu_s if cpu_s else None
     figures = (f"hot set {hot_end - hot_start:.0f} s; longest awake stretch in it {longest[0]:.1f} s "
@@ -767,14 +778,14 @@ def check_futile(run):
     run.check(f"kswapd stole < {FUTILE_MAX_STEAL_PER_CPU_S} pages per CPU-second (vmstat, /proc/PID/stat)",
               per_cpu is not None and cpu_s >= 5 and per_cpu < FUTILE_MAX_STEAL_PER_CPU_S, figures)
     # 2. watch named it FUTILE-RECLAIM within 30 s of that stretch's start
-    lines = json_lines(run.text("watch.jsonl"))
+    lines = json_lines(run.text(f"{p}watch.jsonl"))
     changes = [v for v in lines if v.get("type") == "verdict"]
     raised = [v for v in changes if v.get("change") == "raised"]
     futile = [v for v in raised if v.get("kind") == "FUTILE-RECLAIM"]
     summary = f"raised: {[(v.get('kind'), round(v.get('t', 0) - hot_start, 1)) for v in raised]} (s into the hot set)"
     if not futile:
         run.check(f"watch raised FUTILE-RECLAIM within {FUTILE_MAX_LATENCY_S} s of the awake stretch's start",
-                  False, f"{summary}; {len(lines)} lines; stderr {(run.text('watch.err') or '')[-300:]!r}")
+                  False, f"{summary}; {len(lines)} lines; stderr {(run.text(p + 'watch.err') or '')[-300:]!r}")
         return
     v = futile[0]
     at = stretch_at(ks["stretches"], v.get("t", 0), hot_end + 60)
@@ -856,3 +867,19 @@ FUTILE_RECLAIM = Scenario(
 )
 
 ALL += [FUTILE_RECLAIM, HEALTHY_RECLAIM]
+
+
+# The same recipe in a Xen PV domU (1 vCPU), where issue 23 saw 6.12's MGLRU spend kswapd's time
+# scanning little and reclaiming a trickle at a high efficiency.
+XEN_DOMU_FUTILE = Scenario(
+    name="xen-domu-futile",
+    description="Xen PV domU (384 MiB, 1 vCPU, zram swap): the futile-reclaim recipe; watch in the domU "
+                "must raise FUTILE-RECLAIM within 30 s of the awake stretch",
+    checks=[check_domu_futile],
+    domu={"script": "futile-reclaim.sh", "memory": 384, "modules": ["zram"],
+          "env": {"ZRAM_SIZE": "256M", "WSF": 1000, "HOT_SECONDS": 110}},
+    trace_seconds=220,
+    **{**XEN_DOMU_COMMON, "timeout": 600},
+)
+
+ALL += [XEN_DOMU_FUTILE]

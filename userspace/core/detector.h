@@ -53,7 +53,7 @@ struct DetectorConfig {
   // reclaimed. Calibration: docs/detection.md.
   double futile_yield_window_s = 20;   // span of the yield metrics
   double futile_yield_duty = 0.8;      // kswapd awake at least this share of it
-  double futile_per_cpu_s = 2000;      // pages reclaimed per kswapd CPU-second, below = futile
+  double futile_per_cpu_s = 450;       // pages reclaimed per kswapd CPU-second, below = futile
   double futile_yield_min_cpu = 0.10;  // ... once kswapd uses this share of a CPU while awake
   double futile_per_awake_s = 200;     // without CPU time: pages reclaimed per awake second
   double futile_yield_hold_s = 5;      // the yield window already spans 20 s
