@@ -95,8 +95,9 @@ struct NodeStatus {
   double yield_window_s = 0;
   double yield_cpu = -1, yield_duty = 0;
   double reclaimed_per_cpu_s = -1, reclaimed_per_awake_s = -1;
-  double quick = -1;         // high_wmark_hit_quickly / pageoutrun, -1 unknown
-  double slab_per_lru = -1;  // slabs_scanned / pgscan_kswapd, -1 unknown
+  double yield_scanned_per_s = 0, yield_eff = -1;  // scan efficiency over the same window
+  double quick = -1;                               // high_wmark_hit_quickly / pageoutrun, -1 unknown
+  double slab_per_lru = -1;                        // slabs_scanned / pgscan_kswapd, -1 unknown
   double allocstall_per_s = 0;
   double direct_per_s = 0, memcg_per_s = 0;  // traced direct / memcg-limit reclaim episodes
   double refault_per_s = 0, steal_total_per_s = 0;
@@ -203,6 +204,8 @@ class Detector {
   void zone_state(NodeStatus& st) const;
   // kswapd's time buys (almost) nothing over the yield window.
   bool low_yield(const NodeStatus& st) const;
+  // kswapd scans a lot and reclaims little of it over the yield window.
+  bool low_window_eff(const NodeStatus& st) const;
 
   Track& track(int32_t nid, const char* kind) { return tracks_[{nid, kind}]; }
   void rule_livelock(const RuleInput& in);
