@@ -259,7 +259,7 @@ Detector::Progress Detector::progress(const NodeCum& a, const NodeCum& b, const 
                                       const Snapshot& then, bool vmstat_is_node) {
   // kswapd's own reclaim: the per-node lru_shrink_inactive aggregates, or
   // /proc/vmstat when they saw nothing and the system has a single node. On
-  // 6.1-6.6 with MGLRU on, evict_folios() emits no lru_shrink_inactive (6.12
+  // 6.1 with MGLRU on, evict_folios() emits no lru_shrink_inactive (6.12
   // does: it traces each batch it isolated, scanned counting the sorted folios)
   Progress p;
   if (a.have_shrink && b.have_shrink) {

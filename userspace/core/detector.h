@@ -85,8 +85,9 @@ struct NodeStatus {
   double eff = -1;                                // reclaimed/scanned, -1 when nothing was scanned
   double steal_per_run = 0;
   // whether scanned/reclaimed above measure this node's kswapd: lru_shrink_inactive
-  // fired for it, or /proc/vmstat is the node's (single node). MGLRU kernels emit
-  // no lru_shrink_inactive, so on a multi-node MGLRU machine progress is unknown.
+  // fired for it, or /proc/vmstat is the node's (single node). MGLRU on 6.1 (and
+  // until "mm: multi-gen LRU: reuse some legacy trace events") emits no
+  // lru_shrink_inactive, so on such a multi-node machine progress is unknown.
   bool progress_known = false;
   // Yield over the trailing futile_yield_window_s (span yield_window_s, shorter
   // while the history is): kswapd's CPU share while awake and its awake share
