@@ -733,7 +733,7 @@ def stretch_at(stretches, t, end_default):
 # measured 29-114 s), and futile by either
 # measure: pgsteal_kswapd < 5 % of pgscan_kswapd (classic LRU), or fewer pages stolen per kswapd
 # CPU-second (/proc/<pid>/stat) than FUTILE_MAX_STEAL_PER_CPU_S (MGLRU's aging). Healthy reclaim under
-# TCG measured 657-3053 pages per CPU-second at 12-40 % efficiency (docs/detection.md).
+# TCG measured 657-3158 pages per CPU-second at 14-85 % efficiency (docs/detection.md).
 FUTILE_MIN_STRETCH_S = 25
 FUTILE_MAX_STEAL_PER_CPU_S = 500
 FUTILE_MAX_STEAL_SHARE = 0.05
