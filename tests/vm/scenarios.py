@@ -29,6 +29,7 @@ class Scenario:
     # "memory"/"maxmem": MiB, "modules": [...], "cmdline": "...", "env": {...}}.
     domu: dict = None
     dom0_binaries: tuple = ()                     # binaries dom0 gets besides the toolstack
+    in_suite: bool = True                         # False: run only when named with --scenario
 
 
 # ----------------------------------------------------------------------------------------------
@@ -53,10 +54,10 @@ def parse_zoneinfo(text):
     return zones
 
 
-def vmstat_delta(run):
-    before, after = run.text("vmstat.before"), run.text("vmstat.after")
+def vmstat_delta(run, prefix=""):
+    before, after = run.text(f"{prefix}vmstat.before"), run.text(f"{prefix}vmstat.after")
     if before is None or after is None:
-        run.check("vmstat snapshots received", False, "vmstat.before/after missing")
+        run.check("vmstat snapshots received", False, f"{prefix}vmstat.before/after missing")
         return None
     b, a = parse_vmstat(before), parse_vmstat(after)
     return {k: a[k] - b.get(k, 0) for k in a}
@@ -683,87 +684,137 @@ def json_lines(text):
     return out
 
 
-def kswapd_cpu_s(run):
+def kswapd_cpu_s(run, prefix=""):
     """kswapd0's CPU seconds over the run from /proc/PID/stat (utime + stime, USER_HZ 100), read by
     the guest itself: evidence independent of kswaptrace. None when the files are missing."""
     try:
-        b, a = (run.text(f"kswapd.stat.{w}").rsplit(")", 1)[1].split() for w in ("before", "after"))
+        b, a = (run.text(f"{prefix}kswapd.stat.{w}").rsplit(")", 1)[1].split() for w in ("before", "after"))
         return (int(a[11]) + int(a[12]) - int(b[11]) - int(b[12])) / 100.0
     except (AttributeError, IndexError, ValueError):
         return None
 
 
+def kswapd_stretches(run, prefix=""):
+    """Awake stretches of kswapd0 as the guest's own tracefs instance saw them (kswapd_wake ->
+    kswapd_sleep, CLOCK_MONOTONIC seconds; end None while still awake), and its event/overrun
+    counts. Independent of kswaptrace. None when the file is missing."""
+    text = run.text(f"{prefix}kswapd.stretches")
+    if text is None:
+        return None
+    out = {"stretches": [], "events": None, "overrun": None}
+    for line in text.splitlines():
+        w = line.split()
+        if line.startswith("# events") and len(w) == 3:
+            out["events"] = int(w[2])
+        elif line.startswith("# overrun") and len(w) == 3:
+            out["overrun"] = int(w[2])
+        elif len(w) == 2:
+            out["stretches"].append((float(w[0]), None if w[1] == "-" else float(w[1])))
+    return out
+
+
+def guest_times(run, prefix=""):
+    """hot_start / hot_end of the workload (guest CLOCK_MONOTONIC seconds, /proc/uptime)."""
+    kv = dict(line.split() for line in (run.text(f"{prefix}hotset.times") or "").splitlines()
+              if len(line.split()) == 2)
+    return {k: float(v) for k, v in kv.items()}
+
+
+def stretch_at(stretches, t, end_default):
+    """The awake stretch that contains time T (start <= T <= end), or None."""
+    for start, end in stretches:
+        if start <= t <= (end if end is not None else end_default):
+            return start, end
+    return None
+
+
+# The workload's own claim, measured without kswaptrace: kswapd awake without a break for at least
+# FUTILE_MIN_STRETCH_S while the hot set runs (the 20 s awake floor of the verdict and a margin;
+# measured 29-114 s), and futile by either
+# measure: pgsteal_kswapd < 5 % of pgscan_kswapd (classic LRU), or fewer pages stolen per kswapd
+# CPU-second (/proc/<pid>/stat) than FUTILE_MAX_STEAL_PER_CPU_S (MGLRU's aging). Healthy reclaim under
+# TCG measured 657-3158 pages per CPU-second at 14-85 % efficiency (docs/detection.md).
+FUTILE_MIN_STRETCH_S = 25
+FUTILE_MAX_STEAL_PER_CPU_S = 500
+FUTILE_MAX_STEAL_SHARE = 0.05
+FUTILE_MAX_LATENCY_S = 30
+
+
 def check_futile(run):
-    t = run.json("trace.json")
-    d = vmstat_delta(run)
-    if t is None or d is None:
+    futile_checks(run, "")
+
+
+def check_domu_futile(run):
+    if check_trace_file(run, "domu.trace") is not None:
+        futile_checks(run, "domu.")
+
+
+def futile_checks(run, p):
+    """The futile-reclaim assertions on the files named P* (P = "domu." for the Xen domU)."""
+    t = run.json(f"{p}trace.json")
+    d = vmstat_delta(run, p)
+    ks = kswapd_stretches(run, p)
+    if t is None or d is None or ks is None:
+        run.check("futile-reclaim files received", ks is not None, "kswapd.stretches missing")
         return
     pageoutrun = d.get("pageoutrun", 0)
     wakes = sum(n.get("kswapd", {}).get("wakes", 0) for n in t.get("nodes", []))
     run.check("kswapd wakes == /proc/vmstat pageoutrun delta", wakes == pageoutrun,
               f"kswaptrace {wakes}, pageoutrun {pageoutrun}")
-    k = (t.get("nodes") or [{}])[0].get("kswapd", {})
-    scanned, stolen = d.get("pgscan_kswapd", 0), d.get("pgsteal_kswapd", 0)
-    # The workload's own claim: kswapd scanned a lot and stole little of it.  Then one of two endings
-    # (measured): kswapd stays awake for a long stretch (6.12: 33 s), or it gives up early and the
-    # node is marked unreclaimable (6.1: after 17 s), which kswaptrace must flag as hopeless-node.
-    futile_run = scanned >= 100000 and stolen < 0.05 * scanned
-    if not futile_run:
-        # Under TCG the workload does not always turn futile (swap to zram can make reclaim productive:
-        # 223k stolen of 401k scanned in one 6.12 run). The detector's FUTILE verdict is then not
-        # asserted; what must still hold is that no LIVELOCK is claimed.
-        run.check("futile reclaim did not happen this run (recorded); watch must not claim LIVELOCK",
-                  not any(c.get("kind") == "LIVELOCK" and c.get("change") == "raised"
-                          for c in json_lines(run.text("watch.jsonl"))),
-                  kswapd_numbers(run, t, d))
-        return
-    run.check("futile reclaim happened: kswapd scanned >= 100k pages and stole < 5% of them",
-              futile_run, kswapd_numbers(run, t, d))
-    hopeless = any(z.get("node_unreclaimable") == 1 for z in parse_zoneinfo(run.text("zoneinfo.after") or "").values())
-    long_awake = (k.get("longest_episode_s") or 0) >= 25
-    flagged = [h for h in t.get("hazards", []) if h.get("kind") == "hopeless-node"]
-    ending = (f"longest awake {k.get('longest_episode_s')} s; node_unreclaimable at end {int(hopeless)}; "
-              f"hopeless-node hazard {'flagged' if flagged else 'not flagged'}")
-    cpu_s = kswapd_cpu_s(run)
-    if not long_awake and not hopeless:
-        # A third ending, seen once on 6.12 under TCG: the scan was futile for a few seconds
-        # (pgscan_kswapd 435660, pgsteal_kswapd 21555 in 4.4 s awake, kswapd 4.5 s of CPU), then
-        # kswapd balanced and slept through the rest. There was no long futile stretch to detect, so
-        # none may be claimed. kswaptrace's own episode lengths decide this branch, so the guest's
-        # /proc/PID/stat must agree: less CPU than the 25 s stretch the other endings need.
-        run.check("kswapd's CPU time from /proc (independent of kswaptrace) agrees it was not awake long",
-                  cpu_s is not None and cpu_s < 25, f"kswapd0 CPU {cpu_s} s; {ending}")
-        bad = [c.get("kind") for c in json_lines(run.text("watch.jsonl"))
-               if c.get("type") == "verdict" and c.get("change") == "raised"
-               and c.get("kind") in ("FUTILE-RECLAIM", "LIVELOCK")]
-        run.check("kswapd slept again soon (recorded): watch claims neither FUTILE-RECLAIM nor LIVELOCK",
-                  not bad, f"{ending}; raised {bad or 'nothing of the two'}")
-        return
-    run.check("kswapd stayed awake >= 25 s, or gave up and kswaptrace flags the node hopeless",
-              long_awake or flagged, ending)
-    if "verdicts" not in t:
-        run.check("verdicts (detector not in this build: not asserted)", True, kswapd_numbers(run, t, d))
-        return
-    verdicts = t.get("verdicts") or []
-    # Recorded, not asserted: with kswapd at >= 70 % CPU and < 4 pages per pass for 20 s this meets the
-    # detector's own LIVELOCK rule (seen once on 6.1 at host load 12: 77 % CPU, 2.4 pages per pass).
-    run.check("one-shot summary verdicts (recorded)", True,
-              "; ".join(f"{v.get('kind')} ({v.get('state')}): {v.get('message')}" for v in verdicts)
-              or "no verdicts")
-    # `watch --json` saw the whole run: FUTILE-RECLAIM must have been raised, LIVELOCK never.
-    lines = json_lines(run.text("watch.jsonl"))
-    raised = [v for v in lines if v.get("type") == "verdict" and v.get("change") == "raised"]
+    # 1. the workload made kswapd futile (independent of kswaptrace)
+    times = guest_times(run, p)
+    hot_start, hot_end = times.get("hot_start", 0), times.get("hot_end", 0)
+    spans = [((e if e is not None else hot_end) - max(s, hot_start), s, e) for s, e in ks["stretches"]
+             if (e is None or e > hot_start) and s < hot_end]
+    longest = max(spans, default=(0, None, None))
+    cpu_s = kswapd_cpu_s(run, p)
+    stolen, scanned = d.get("pgsteal_kswapd", 0), d.get("pgscan_kswapd", 0)
+    per_cpu = stolen / cpu_s if cpu_s else None
+    figures = (f"hot set {hot_end - hot_start:.0f} s; longest awake stretch in it {longest[0]:.1f} s "
+               f"(from {longest[1]}), {len(ks['stretches'])} stretches, {ks['events']} kswapd events, "
+               f"overrun {ks['overrun']}; kswapd0 CPU {cpu_s} s, stole {stolen} "
+               f"({per_cpu if per_cpu is None else round(per_cpu)} pages per CPU-second); "
+               + kswapd_numbers(run, t, d))
+    run.check("tracefs saw every kswapd event (no overrun)", ks["overrun"] == 0 and (ks["events"] or 0) > 0,
+              f"events {ks['events']}, overrun {ks['overrun']}")
+    run.check(f"kswapd stayed awake >= {FUTILE_MIN_STRETCH_S} s in one stretch during the hot set (tracefs)",
+              longest[0] >= FUTILE_MIN_STRETCH_S, figures)
+    run.check(f"kswapd was futile: stole < {FUTILE_MAX_STEAL_SHARE:.0%} of what it scanned, or < "
+              f"{FUTILE_MAX_STEAL_PER_CPU_S} pages per CPU-second (vmstat, /proc/PID/stat)",
+              cpu_s is not None and cpu_s >= 5
+              and (stolen < FUTILE_MAX_STEAL_SHARE * scanned or per_cpu < FUTILE_MAX_STEAL_PER_CPU_S),
+              f"stole {stolen} of {scanned} ({stolen / scanned:.2%}); " + figures if scanned else figures)
+    # 2. watch named it FUTILE-RECLAIM within 30 s of that stretch's start
+    lines = json_lines(run.text(f"{p}watch.jsonl"))
+    changes = [v for v in lines if v.get("type") == "verdict"]
+    raised = [v for v in changes if v.get("change") == "raised"]
     futile = [v for v in raised if v.get("kind") == "FUTILE-RECLAIM"]
-    ev = (futile[0].get("evidence") or {}) if futile else {}
-    # FUTILE-RECLAIM needs kswapd awake >= 20 s and 20 s of samples; a run that ended hopeless sooner
-    # (6.1) only has to be free of LIVELOCK, and what watch said is recorded.
-    run.check("watch raised FUTILE-RECLAIM (when kswapd stayed awake >= 25 s); later verdicts recorded",
-              futile or not long_awake,
-              f"raised: {[v.get('kind') for v in raised]}; first FUTILE-RECLAIM: "
-              f"{futile[0].get('message') if futile else '-'} evidence {ev} "
-              f"(latency t - since = {futile[0].get('t', 0) - (futile[0].get('since') or 0):.1f} s)"
-              if futile else f"raised: {[v.get('kind') for v in raised]}; {len(lines)} lines; "
-              f"stderr {(run.text('watch.err') or '')[-300:]!r}")
+    summary = f"raised: {[(v.get('kind'), round(v.get('t', 0) - hot_start, 1)) for v in raised]} (s into the hot set)"
+    if not futile:
+        run.check(f"watch raised FUTILE-RECLAIM within {FUTILE_MAX_LATENCY_S} s of the awake stretch's start",
+                  False, f"{summary}; {len(lines)} lines; stderr {(run.text(p + 'watch.err') or '')[-300:]!r}")
+        return
+    v = futile[0]
+    at = stretch_at(ks["stretches"], v.get("t", 0), hot_end + 60)
+    latency = v.get("t", 0) - at[0] if at else None
+    ev = v.get("evidence") or {}
+    run.check(f"watch raised FUTILE-RECLAIM within {FUTILE_MAX_LATENCY_S} s of the awake stretch's start",
+              latency is not None and latency <= FUTILE_MAX_LATENCY_S,
+              f"latency {latency if latency is None else round(latency, 1)} s (stretch from {at and at[0]}, "
+              f"raised at {v.get('t')}, watch's since {v.get('since')}); {v.get('message')} evidence {ev}; {summary}")
+    run.check("watch's onset (since) is the awake stretch's start as tracefs saw it (within 1 s)",
+              at is not None and v.get("since") is not None and abs(v.get("since") - at[0]) <= 1.0,
+              f"since {v.get('since')}, tracefs stretch {at}")
+    # 3. nothing contradicts it: no LIVELOCK (free stays below high), no HEALTHY-RECLAIM while it holds
+    in_force, bad = False, []
+    for c in changes:
+        if c.get("kind") == "FUTILE-RECLAIM":
+            in_force = c.get("change") == "raised"
+        elif c.get("change") == "raised" and (c.get("kind") == "LIVELOCK"
+                                               or (c.get("kind") == "HEALTHY-RECLAIM" and in_force)):
+            bad.append((c.get("kind"), c.get("t")))
+    run.check("watch raised no LIVELOCK, and no HEALTHY-RECLAIM while FUTILE-RECLAIM was in force", not bad,
+              f"{bad or 'none'}; {summary}")
 
 
 def check_healthy(run):
@@ -781,6 +832,19 @@ def check_healthy(run):
     run.check("detector raises no alert on heavy but productive reclaim", not alerts,
               "; ".join(f"{v.get('kind')}: {v.get('message')}" for v in t.get("verdicts") or []) + " | "
               + kswapd_numbers(run, t, d))
+    if run.text("watch.jsonl") is None:
+        return
+    # `watch --json` saw the whole run live: no alert raised at any moment (pending ones are not
+    # raised), and kswapd's yield recorded for the calibration in docs/detection.md
+    lines = json_lines(run.text("watch.jsonl"))
+    raised = [v for v in lines if v.get("type") == "verdict" and v.get("change") == "raised"]
+    cpu_s = kswapd_cpu_s(run)
+    stolen = d.get("pgsteal_kswapd", 0)
+    run.check("watch --json raised no alert during heavy but productive reclaim",
+              (run.text("watch.rc") or "").strip() == "0" and not [v for v in raised if v.get("alert")],
+              f"raised {[(v.get('kind'), v.get('message')) for v in raised] or 'nothing'}; kswapd0 CPU {cpu_s} s, "
+              f"stole {stolen} ({round(stolen / cpu_s) if cpu_s else None} pages per CPU-second); "
+              f"watch rc {(run.text('watch.rc') or '').strip()}")
 
 
 # Not on `pressure`: its second pass re-reads everything the first pass pushed to swap, which the
@@ -792,7 +856,7 @@ HEALTHY_RECLAIM = Scenario(
     guest_script="pressure.sh",
     memory="384M",
     modules=["zram"],
-    env={"ZRAM_SIZE": "256M", "HOG_EXTRA_MIB": 150, "HOG_PASSES": 1},
+    env={"ZRAM_SIZE": "256M", "HOG_EXTRA_MIB": 150, "HOG_PASSES": 1, "WATCH": 1},
     checks=[check_trace_ran, check_no_lost_events, check_pressure, check_healthy],
 )
 
@@ -803,8 +867,29 @@ FUTILE_RECLAIM = Scenario(
     guest_script="futile-reclaim.sh",
     memory="384M",
     modules=["zram"],
-    env={"ZRAM_SIZE": "256M", "WSF": 1000, "HOT_SECONDS": 60},
+    env={"ZRAM_SIZE": "256M", "WSF": 1000, "HOT_SECONDS": 110},
+    trace_seconds=220,
+    timeout=360,
     checks=[check_trace_ran, check_no_lost_events, check_futile],
 )
 
 ALL += [FUTILE_RECLAIM, HEALTHY_RECLAIM]
+
+
+# The same recipe in a Xen PV domU (1 vCPU), where issue 23 saw 6.12's MGLRU spend kswapd's time
+# scanning little and reclaiming a trickle at a high efficiency. Not in the default suite: on 6.12 the
+# domU's kswapd reclaimed 300-900 pages/s at a high efficiency for the first ~30 s of its stretch and
+# only then turned futile, so the verdict came 44 s after the stretch began (docs/testing.md).
+XEN_DOMU_FUTILE = Scenario(
+    name="xen-domu-futile",
+    description="Xen PV domU (384 MiB, 1 vCPU, zram swap): the futile-reclaim recipe; watch in the domU "
+                "must raise FUTILE-RECLAIM within 30 s of the awake stretch",
+    checks=[check_domu_futile],
+    domu={"script": "futile-reclaim.sh", "memory": 384, "modules": ["zram"],
+          "env": {"ZRAM_SIZE": "256M", "WSF": 1000, "HOT_SECONDS": 110}},
+    trace_seconds=220,
+    in_suite=False,
+    **{**XEN_DOMU_COMMON, "timeout": 600},
+)
+
+ALL += [XEN_DOMU_FUTILE]

@@ -17,10 +17,12 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/event.h"
+#include "core/hazards.h"
 #include "core/kswapd_tracker.h"
 #include "core/verdict.h"
 
@@ -44,6 +46,17 @@ struct DetectorConfig {
   double futile_min_scan_per_s = 1000;  // pages/s scanned by kswapd
   int futile_toggles = 3;               // node_unreclaimable transitions ...
   double futile_toggle_window_s = 120;  // ... within this many seconds
+  // FUTILE-RECLAIM by yield: what kswapd's time buys, measured over a longer
+  // trailing window. MGLRU (6.12) spends kswapd's time in aging
+  // (try_to_inc_max_seq -> walk_mm) and in sorting promoted folios, neither of
+  // which pgscan counts, so scan efficiency stays high while almost nothing is
+  // reclaimed. Calibration: docs/detection.md.
+  double futile_yield_window_s = 20;   // span of the yield metrics
+  double futile_yield_duty = 0.8;      // kswapd awake at least this share of it
+  double futile_per_cpu_s = 450;       // pages reclaimed per kswapd CPU-second, below = futile
+  double futile_yield_min_cpu = 0.10;  // ... once kswapd uses this share of a CPU while awake
+  double futile_per_awake_s = 200;     // without CPU time: pages reclaimed per awake second
+  double futile_yield_hold_s = 5;      // the yield window already spans 20 s
 
   // HIGH-ORDER-CHURN: high-order requests keep waking kswapd, order-0 memory plentiful.
   double churn_requests_per_s = 10;
@@ -72,11 +85,20 @@ struct NodeStatus {
   double eff = -1;                                // reclaimed/scanned, -1 when nothing was scanned
   double steal_per_run = 0;
   // whether scanned/reclaimed above measure this node's kswapd: lru_shrink_inactive
-  // fired for it, or /proc/vmstat is the node's (single node). MGLRU kernels emit
-  // no lru_shrink_inactive, so on a multi-node MGLRU machine progress is unknown.
+  // fired for it, or /proc/vmstat is the node's (single node). MGLRU on 6.1 (and
+  // until "mm: multi-gen LRU: reuse some legacy trace events") emits no
+  // lru_shrink_inactive, so on such a multi-node machine progress is unknown.
   bool progress_known = false;
-  double quick = -1;         // high_wmark_hit_quickly / pageoutrun, -1 unknown
-  double slab_per_lru = -1;  // slabs_scanned / pgscan_kswapd, -1 unknown
+  // Yield over the trailing futile_yield_window_s (span yield_window_s, shorter
+  // while the history is): kswapd's CPU share while awake and its awake share
+  // there, and the pages it reclaimed per CPU-second and per awake second
+  // (-1 unknown: no CPU time, or no awake time).
+  double yield_window_s = 0;
+  double yield_cpu = -1, yield_duty = 0;
+  double reclaimed_per_cpu_s = -1, reclaimed_per_awake_s = -1;
+  double yield_scanned_per_s = 0, yield_eff = -1;  // scan efficiency over the same window
+  double quick = -1;                               // high_wmark_hit_quickly / pageoutrun, -1 unknown
+  double slab_per_lru = -1;                        // slabs_scanned / pgscan_kswapd, -1 unknown
   double allocstall_per_s = 0;
   double direct_per_s = 0, memcg_per_s = 0;  // traced direct / memcg-limit reclaim episodes
   double refault_per_s = 0, steal_total_per_s = 0;
@@ -152,7 +174,50 @@ class Detector {
     TimeNs tiny_since = 0;
   };
 
-  NodeStatus node_status(int32_t nid, const Snapshot& now, const Snapshot& then, size_t node_count);
+  // What kswapd's reclaim measured between two snapshots: the per-node
+  // lru_shrink_inactive aggregates, or /proc/vmstat on a single-node machine.
+  struct Progress {
+    uint64_t scanned = 0, reclaimed = 0;
+    bool known = false;
+  };
+  // One node's inputs to the rules in one evaluation.
+  struct RuleInput {
+    const NodeStatus& st;
+    TimeNs now;
+    const Hazard* tz;       // tiny-zone hazard on the node, or null
+    const ZoneInfo* tzone;  // its zone
+  };
+
+  std::set<int32_t> node_ids() const;
+  Snapshot snapshot(TimeNs now, const std::set<int32_t>& nids) const;
+  // The newest snapshot at least `s` seconds old (the oldest one while the
+  // history is shorter): the start of a window ending at the newest.
+  const Snapshot& window_start(double s) const;
+  static Progress progress(const NodeCum& a, const NodeCum& b, const Snapshot& now, const Snapshot& then,
+                           bool vmstat_is_node);
+  NodeStatus node_status(int32_t nid, const Snapshot& now, const Snapshot& then, const Snapshot& yield_then,
+                         size_t node_count);
+  void window_rates(NodeStatus& st, const NodeCum& a, const NodeCum& b, const Snapshot& now,
+                    const Snapshot& then) const;
+  static void high_order_rates(NodeStatus& st, const NodeCum& a, const NodeCum& b, double span);
+  void yield_rates(NodeStatus& st, const Snapshot& now, const Snapshot& then) const;
+  void estimate_awake(NodeStatus& st, NodeLive& live, const Snapshot& then) const;
+  void zone_state(NodeStatus& st) const;
+  // kswapd's time buys (almost) nothing over the yield window.
+  bool low_yield(const NodeStatus& st) const;
+  // kswapd scans a lot and reclaims little of it over the yield window.
+  bool low_window_eff(const NodeStatus& st) const;
+
+  Track& track(int32_t nid, const char* kind) { return tracks_[{nid, kind}]; }
+  void rule_livelock(const RuleInput& in);
+  void rule_futile(const RuleInput& in);
+  void rule_churn(const RuleInput& in);
+  void rule_thrash(const RuleInput& in);
+  void rule_boost(const RuleInput& in);
+  void rule_tiny(const RuleInput& in);
+  void rule_healthy(const RuleInput& in);
+  // Fills active_ and pending_ from the tracks.
+  void publish();
   // Advances one rule: raised when `cond` held hold_s (at once if
   // `immediate`) and `gate` is true; cleared when false for clear_s.
   void update(Track& t, TimeNs now, bool cond, bool immediate, double hold_s, bool gate);
