@@ -19,6 +19,7 @@ void install_stop_signals() {
   sa.sa_flags = 0;  // no SA_RESTART: a blocking poll returns EINTR promptly
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);  // an SSH drop: stop with the final drain, not die
 }
 
 int fail(const std::string& msg, int code) {
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   register_record(app, reg);
   register_report(app, reg);
   register_export(app, reg);
+  register_agent(app, reg);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
