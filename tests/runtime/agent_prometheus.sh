@@ -42,7 +42,8 @@ bad() {  # bad WHAT EXPECTED-TEXT ARGS...
 }
 python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(30)' "$AP" &
 holder=$!
-sleep 0.5
+_i=0
+until ss -ltn "sport = :$AP" | grep -q LISTEN; do _i=$((_i + 1)); [ $_i -le 100 ] || die "port holder"; sleep 0.1; done
 bad "port in use" "Address already in use" --listen "127.0.0.1:$AP" -d 1
 kill $holder; wait $holder 2>/dev/null
 bad "unresolvable address" "cannot resolve" --listen "no-such-host.invalid:$AP" -d 1
@@ -71,7 +72,7 @@ r = json.load(urllib.request.urlopen(url, timeout=5))
 assert r["status"] == "success", r
 for s in r["data"]["result"]:
     m = s["metric"]
-    print(m.get("__name__", ""), json.dumps({k: v for k, v in sorted(m.items()) if k not in ("__name__", "job", "instance")}, separators=(",", ":")), s["value"][1])
+    print(m.get("__name__", "-"), json.dumps({k: v for k, v in sorted(m.items()) if k not in ("__name__", "job", "instance")}, separators=(",", ":")), s["value"][1])
 PY
 }
 # wait_q EXPR: until the query returns anything (30 s)
@@ -185,7 +186,12 @@ start_agent
 sleep 3
 wait_q 'up{job="kswaptrace"} == 1' || die "Prometheus does not scrape the restarted agent"
 q '{__name__=~"kswaptrace_.+_total|kswaptrace_.+_(count|sum|bucket)"}' > "$TMP/after"
-resets=$(q 'sum(resets({__name__=~"kswaptrace_.+_total|kswaptrace_.+_(count|sum|bucket)"}[5m]))' | awk '{print $3}')
+# resets() drops the metric name: one query per name
+resets=0
+for n in $(awk '{print $1}' "$TMP/before" | sort -u); do
+	r=$(q "sum(resets(${n}[5m]))" | awk '{print $3}')
+	resets=$((resets + ${r:-0}))
+done
 python3 - "$TMP/before" "$TMP/after" <<'PY' || exit 1
 import sys
 def load(p):
