@@ -31,7 +31,9 @@ cleanup() { [ -n "$apid" ] && kill -9 "$apid" 2>/dev/null; kill "$lpid" 2>/dev/n
 trap cleanup EXIT
 i=0
 until [ -S "$sock" ]; do i=$((i + 1)); [ $i -le 100 ] || die "no notify socket"; sleep 0.1; done
-NOTIFY_SOCKET=$sock WATCHDOG_USEC=1000000 "$KST" agent --listen off --state-dir "$TMP/state" > /dev/null 2> "$TMP/err" &
+# with the example config of docs/agent.md (the command line wins over it)
+NOTIFY_SOCKET=$sock WATCHDOG_USEC=1000000 "$KST" agent --config "$(dirname "$0")/../../docs/agent-example.toml" \
+	--listen off --state-dir "$TMP/state" > /dev/null 2> "$TMP/err" &
 apid=$!
 wait_tracing "$TMP/err" $apid || { cat "$TMP/err"; die "agent did not start tracing"; }
 sleep 4
