@@ -217,7 +217,11 @@ int run_traced(const AgentOptions& o, WatchSource& src, metrics::PublisherOption
     RecordingMeta meta{src.info(), {}};
     for (const auto& e : first)
       if (const auto* zs = std::get_if<ZoneSample>(&e.data)) meta.zones = zs->zones;
-    a.w = std::make_unique<RecordingWriter>(ro, meta);
+    try {
+      a.w = std::make_unique<RecordingWriter>(ro, meta);
+    } catch (const RecordingError& e) {  // nothing was recorded by this run
+      throw std::runtime_error(e.what());
+    }
     a.w->start(start);
   }
   a.tick(first);
