@@ -22,7 +22,8 @@ constexpr int kExitError = 1;    // bad input, missing privilege or kernel featu
 constexpr int kExitUsage = 2;    // command-line parse errors (CLI11)
 constexpr int kExitVerdict = 3;  // `watch --exit-on=KIND`: a verdict of that kind was raised
 
-// Set by SIGINT/SIGTERM; long-running commands stop, flush and report.
+// Set by SIGINT/SIGTERM/SIGHUP (a closed terminal or SSH session); long-running commands stop, flush and
+// report.
 extern std::atomic<bool> g_stop;
 void install_stop_signals();
 
@@ -42,5 +43,6 @@ void register_watch(CLI::App& app, Registry& reg);
 void register_record(CLI::App& app, Registry& reg);
 void register_report(CLI::App& app, Registry& reg);
 void register_export(CLI::App& app, Registry& reg);
+void register_agent(CLI::App& app, Registry& reg);
 
 }  // namespace kst::cli

@@ -1,5 +1,7 @@
 #include "cli/live_options.h"
 
+#include <time.h>
+
 #include "cli/commands.h"
 
 namespace kst::cli {
@@ -33,6 +35,15 @@ std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe&
     fail(e.what());
     return nullptr;
   }
+}
+
+std::string LiveWatchSource::label(TimeNs) {
+  const time_t t = time(nullptr);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  char buf[16];
+  strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
 }
 
 }  // namespace kst::cli

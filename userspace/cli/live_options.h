@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/watch_loop.h"
 #include "sources/live_source.h"
 
 namespace kst::cli {
@@ -27,5 +28,20 @@ void add_live_options(CLI::App& app, LiveOptions& o);
 // Loads and attaches everything; on failure prints the one-line error and
 // returns nullptr (the caller exits with kExitError). PROBE must outlive it.
 std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe& probe);
+
+// The live source as the loop of `watch` and `agent` sees it.
+class LiveWatchSource : public WatchSource {
+ public:
+  explicit LiveWatchSource(std::unique_ptr<LiveSource> src) : src_(std::move(src)) {}
+  const SourceInfo& info() const override { return src_->info(); }
+  TimeNs now() override { return monotonic_now(); }
+  void poll(int timeout_ms, const Sink& sink) override { src_->poll(timeout_ms, sink); }
+  void drain(const Sink& sink) override { src_->drain(sink); }
+  std::vector<Event> sample() override { return src_->sample(); }
+  std::string label(TimeNs) override;  // local wall-clock HH:MM:SS
+
+ private:
+  std::unique_ptr<LiveSource> src_;
+};
 
 }  // namespace kst::cli

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   register_record(app, reg);
   register_report(app, reg);
   register_export(app, reg);
+  register_agent(app, reg);
   require_finite_decimals(app);
   try {
     app.parse(argc, argv);

@@ -21,6 +21,30 @@ bool exit_match(const Verdict& v, const std::set<std::string>& exit_on) {
 
 }  // namespace
 
+LoopEnd run_ticks(WatchSource& src, double tick_s, double duration_s, TimeNs start, const TickHooks& hooks,
+                  const std::atomic<bool>& stop) {
+  const auto ns = [](double s) { return static_cast<TimeNs>(s * 1e9); };
+  const TimeNs tick = std::max<TimeNs>(ns(tick_s), 1000000);
+  const TimeNs end = duration_s > 0 ? start + ns(duration_s) : 0;
+  TimeNs next_tick = start + tick;
+  while (!stop.load()) {
+    const TimeNs now = src.now();
+    if (now < next_tick) {
+      const TimeNs wait = std::min<TimeNs>(next_tick - now, 100000000);
+      src.poll(static_cast<int>((wait + 999999) / 1000000), hooks.feed);
+      if (hooks.on_poll) hooks.on_poll(src.now());
+      continue;
+    }
+    src.drain(hooks.feed);
+    std::vector<Event> samples = src.sample();
+    if (!hooks.on_tick(now, samples)) return LoopEnd::Hook;
+    next_tick += tick;
+    if (next_tick <= now) next_tick = now + tick;
+    if (end && now >= end) return LoopEnd::Duration;
+  }
+  return LoopEnd::Stopped;
+}
+
 int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::ostream& err,
               const std::atomic<bool>& stop) {
   Detector det(o.detector, src.info());
@@ -42,38 +66,17 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
   out.flush();
 
   const auto ns = [](double s) { return static_cast<TimeNs>(s * 1e9); };
-  const TimeNs tick = std::max<TimeNs>(ns(o.tick), 1000000);
-  const TimeNs status_step = std::max(ns(o.interval), tick);
-  const TimeNs end = o.duration > 0 ? start + ns(o.duration) : 0;
-  TimeNs next_tick = start + tick, next_status = start + status_step;
+  const TimeNs status_step = std::max(ns(o.interval), std::max<TimeNs>(ns(o.tick), 1000000));
+  TimeNs next_status = start + status_step;
   VerdictChanges changes;
+  int rc = kExitOk;
 
-  while (!stop.load()) {
-    const TimeNs now = src.now();
-    if (now < next_tick) {
-      const TimeNs wait = std::min<TimeNs>(next_tick - now, 100000000);
-      src.poll(static_cast<int>((wait + 999999) / 1000000), feed);
-      continue;
-    }
-    src.drain(feed);
-    std::vector<Event> samples = src.sample();
+  auto on_tick = [&](TimeNs now, std::vector<Event>& samples) {
     for (auto& e : samples) det.on_event(e);
     const TimeNs t = samples.empty() ? src.now() : samples.front().ts;
     const std::vector<Verdict>& verdicts = det.evaluate(t);
     const std::string label = src.label(t);
-
-    for (const auto& [raised, v] : changes.update(verdicts)) {
-      if (o.json)
-        out << json_text(verdict_change_json(v, raised, t)) << "\n";
-      else if (!raised)
-        out << terminal_safe(render_verdict_cleared(v, t, label));
-      else
-        out << terminal_safe(render_verdict_raised(v, status_of(det.status(), v.nid),
-                                                   det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{},
-                                                   label))
-            << "\n";
-    }
-
+    print_changes(changes.update(verdicts), det, o.json, t, label, out);
     if (now >= next_status) {
       for (const auto& st : det.status()) {
         if (o.json)
@@ -85,18 +88,32 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
       if (next_status <= now) next_status = now + status_step;
     }
     out.flush();
-
     for (const auto& v : verdicts)
       if (exit_match(v, o.exit_on)) {
         err << "kswaptrace: " << v.kind << " on node " << v.nid << ": exiting with code " << kExitVerdict
             << " (--exit-on)\n";
-        return kExitVerdict;
+        rc = kExitVerdict;
+        return false;
       }
-    next_tick += tick;
-    if (next_tick <= now) next_tick = now + tick;
-    if (end && now >= end) break;
+    return true;
+  };
+  run_ticks(src, o.tick, o.duration, start, {feed, on_tick, nullptr}, stop);
+  return rc;
+}
+
+void print_changes(const std::vector<VerdictChange>& changes, const Detector& det, bool json, TimeNs t,
+                   const std::string& label, std::ostream& out) {
+  for (const auto& [raised, v] : changes) {
+    if (json)
+      out << json_text(verdict_change_json(v, raised, t)) << "\n";
+    else if (!raised)
+      out << terminal_safe(render_verdict_cleared(v, t, label));
+    else
+      out << terminal_safe(render_verdict_raised(v, status_of(det.status(), v.nid),
+                                                 det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{},
+                                                 label))
+          << "\n";
   }
-  return kExitOk;
 }
 
 }  // namespace kst::cli

@@ -32,6 +32,20 @@ class WatchSource {
   virtual std::string label(TimeNs now) = 0;
 };
 
+// The loop `watch` and `agent` share: events go to `feed` as they arrive;
+// every `tick_s` what is buffered is drained, a sample set taken and handed to
+// `on_tick` (with the loop's monotonic time), which returns false to stop.
+// `on_poll` (optional) runs after every wait of at most 100 ms: the agent's
+// watchdog ping. Returns why it ended.
+enum class LoopEnd { Stopped, Duration, Hook };
+struct TickHooks {
+  WatchSource::Sink feed;
+  std::function<bool(TimeNs now, std::vector<Event>& samples)> on_tick;
+  std::function<void(TimeNs now)> on_poll;
+};
+LoopEnd run_ticks(WatchSource& src, double tick_s, double duration_s, TimeNs start, const TickHooks& hooks,
+                  const std::atomic<bool>& stop);
+
 struct WatchOptions {
   double interval = 5;  // seconds between status lines
   double tick = 1;      // seconds between samples + evaluations
@@ -45,5 +59,10 @@ struct WatchOptions {
 // kExitOk or kExitVerdict. Text or JSON lines go to `out`, notes to `err`.
 int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::ostream& err,
               const std::atomic<bool>& stop);
+
+// Prints verdict changes as `watch` does: alert blocks and "cleared" lines,
+// or one JSON object each.
+void print_changes(const std::vector<VerdictChange>& changes, const Detector& det, bool json, TimeNs t,
+                   const std::string& label, std::ostream& out);
 
 }  // namespace kst::cli
