@@ -75,7 +75,8 @@ std::string serialize(const Segment& seg) {
   std::memcpy(out.data() + 12, &len, 4);
   std::memcpy(out.data() + 16, &crc, 4);
   out += seg.body;
-  for (const auto& b : seg.blocks) out += rec::encode_block(b.raw, b.info.count, b.info.first_ts, b.info.last_ts, 1);
+  for (const auto& b : seg.blocks)
+    out += rec::encode_block(b.raw, b.info.count, b.info.first_ts, b.info.last_ts, 1);
   return out;
 }
 
