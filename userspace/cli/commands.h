@@ -21,6 +21,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitError = 1;    // bad input, missing privilege or kernel feature
 constexpr int kExitUsage = 2;    // command-line parse errors (CLI11)
 constexpr int kExitVerdict = 3;  // `watch --exit-on=KIND`: a verdict of that kind was raised
+constexpr int kExitDamaged = 4;  // `report --strict`: the recording is damaged (blocks skipped)
 
 // Set by SIGINT/SIGTERM/SIGHUP (a closed terminal or SSH session); long-running commands stop, flush and
 // report.

@@ -17,12 +17,49 @@ struct ReportOptions {
   std::string path;
   std::string from, to;
   bool json = false;
+  bool strict = false;
 };
 
-void warn(const std::string& m) { std::cerr << "kswaptrace: warning: " << m << "\n"; }
+// What the reader skipped. A script that keeps only stdout must see it too:
+// one flipped bit can drop thousands of events from the numbers.
+struct Damage {
+  std::vector<std::string> warnings;
+  bool any(const ReadStats& st) const { return st.bad_blocks || st.torn_blocks || st.skipped_bytes; }
+};
+
+nlohmann::json damage_json(const ReadStats& st, const Damage& d) {
+  std::vector<std::string> w;
+  for (size_t i = 0; i < d.warnings.size() && i < 20; i++) w.push_back(terminal_safe(d.warnings[i], false));
+  return {{"damaged", d.any(st)},
+          {"bad_blocks", st.bad_blocks},
+          {"torn_blocks", st.torn_blocks},
+          {"skipped_bytes", st.skipped_bytes},
+          {"unknown_records", st.unknown_records},
+          {"warnings", w}};
+}
+
+std::string damage_line(const ReadStats& st) {
+  return "damage: " + std::to_string(st.bad_blocks) + " block(s) failed their checksum or did not decode, " +
+         std::to_string(st.torn_blocks) + " torn, " + std::to_string(st.skipped_bytes) +
+         " bytes skipped: the numbers below miss what those blocks held\n";
+}
+
+// A window that holds no recorded time is a mistake, not an empty report.
+std::string empty_window(const ReplayWindow& w, const ReplayResult& r, const rec::Header& h) {
+  if (w.from && w.to && *w.to <= *w.from) return "--to must be after --from";
+  if ((w.from && *w.from >= r.last_ts) || (w.to && *w.to <= r.first_ts))
+    return "the window holds no recorded time: the recording spans " + wall_time(h, r.first_ts) + " .. " +
+           wall_time(h, r.last_ts);
+  return {};
+}
 
 int run_report(const ReportOptions& o) {
   std::unique_ptr<RecordingReader> reader;
+  Damage damage;
+  const auto warn = [&](const std::string& m) {
+    damage.warnings.push_back(m);
+    std::cerr << "kswaptrace: warning: " << terminal_safe(m) << "\n";
+  };
   try {
     reader = std::make_unique<RecordingReader>(o.path, warn);
   } catch (const RecordingReadError& e) {
@@ -36,13 +73,14 @@ int run_report(const ReportOptions& o) {
   } catch (const std::invalid_argument& e) {
     return fail(e.what(), kExitUsage);
   }
-  if (w.from && w.to && *w.to < *w.from) return fail("--to is before --from", kExitUsage);
+  if (w.from && w.to && *w.to <= *w.from) return fail("--to must be after --from", kExitUsage);
   ReplayResult r;
   try {
     r = replay_summary(*reader, w);
   } catch (const RecordingReadError& e) {
     return fail(e.what());
   }
+  if (const std::string why = empty_window(w, r, h); !why.empty()) return fail(why);
   const ReadStats& st = reader->stats();
   std::cerr << "recording " << terminal_safe(h.recording_id) << " of " << terminal_safe(h.hostname) << " ("
             << terminal_safe(h.kernel_release) << "): " << wall_time(h, r.first_ts) << " .. "
@@ -60,13 +98,21 @@ int run_report(const ReportOptions& o) {
   // a restarted recorder: where each run began and why the one before ended
   const auto& runs = reader->runs();
   if (runs.size() > 1 || runs.front().run > 1) std::cerr << terminal_safe(render_runs(runs));
+  const bool damaged = damage.any(st);
   if (o.json) {
     nlohmann::json j = to_json(r.summary);
     j["runs"] = runs_json(runs);
+    j["damage"] = damage_json(st, damage);
+    if (damaged) j["degraded"].push_back("recording damaged: " + damage_line(st).substr(8));
     std::cout << json_text(j, 2) << "\n";
-  } else
-    std::cout << terminal_safe(render_text(r.summary));
+  } else {
+    std::cout << (damaged ? damage_line(st) : "") << terminal_safe(render_text(r.summary));
+  }
   std::cout.flush();
+  if (damaged && o.strict) {
+    std::cerr << "kswaptrace: the recording is damaged (--strict): exit " << kExitDamaged << "\n";
+    return kExitDamaged;
+  }
   return kExitOk;
 }
 
@@ -82,6 +128,8 @@ void register_report(CLI::App& app, Registry& reg) {
       "window start: seconds after the recording start, 'YYYY-MM-DD HH:MM:SS', 'HH:MM[:SS]' or @EPOCH");
   sub->add_option("--to", o->to, "window end (same forms as --from)");
   sub->add_flag("-j,--json", o->json, "print the summary as JSON");
+  sub->add_flag("--strict", o->strict,
+                "exit 4 when the recording is damaged (blocks skipped); the report is printed either way");
   reg.push_back({sub, [o]() { return run_report(*o); }});
 }
 
