@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -333,6 +334,26 @@ TEST(RecordingFormat, CraftedPageSizeIsRejected) {
         EXPECT_NE(std::string(e.what()).find("page_size"), std::string::npos) << e.what();
       }
     }
+  }
+}
+
+// fuzz-recording found this one: 1e70 where the header holds an integer made
+// the JSON library's conversion undefined behaviour (UBSan). Now refused.
+TEST(RecordingFormat, NonIntegerHeaderFieldsAreRejected) {
+  rec::Header h;
+  h.recording_id = "crafted";
+  h.source = test_source();
+  const std::string s = rec::encode_header(h);
+  const std::string body = s.substr(rec::kFileHeaderPrefix);
+  for (const char* bad : {"1.1e70", "-1", "2.5", "\"x\""}) {
+    auto j = nlohmann::json::parse(body);
+    j["segment"] = nlohmann::json::parse(bad);
+    const std::string b2 = j.dump();
+    std::string prefix = s.substr(0, rec::kFileHeaderPrefix);
+    const uint32_t len = static_cast<uint32_t>(b2.size()), crc = rec::crc32_of(b2);
+    std::memcpy(prefix.data() + 12, &len, 4);
+    std::memcpy(prefix.data() + 16, &crc, 4);
+    EXPECT_THROW(rec::decode_header(prefix, b2), rec::FormatError) << bad;
   }
 }
 

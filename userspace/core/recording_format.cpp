@@ -4,7 +4,9 @@
 #include <zstd.h>
 
 #include <bit>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
@@ -597,6 +599,33 @@ uint32_t parse_header_prefix(std::string_view p, uint16_t* major, uint16_t* mino
   return len;
 }
 
+// A numeric header field, checked before it is converted: a crafted header
+// (its CRC recomputed) can hold 1e70 where an integer belongs, and
+// nlohmann's conversion of an out-of-range double is undefined behaviour
+// (found by fuzz-recording).
+template <class T>
+T header_int(const nlohmann::json& o, const char* key, T def) {
+  const auto it = o.find(key);
+  if (it == o.end()) return def;
+  const bool fits = it->is_number_unsigned() ? it->get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max())
+                    : it->is_number_integer()
+                        ? it->get<int64_t>() >= int64_t(std::numeric_limits<T>::min()) &&
+                              (it->get<int64_t>() < 0 ||
+                               uint64_t(it->get<int64_t>()) <= uint64_t(std::numeric_limits<T>::max()))
+                        : false;
+  if (!fits) throw FormatError(std::string("header: ") + key + " is not an integer in range");
+  return static_cast<T>(it->is_number_unsigned() ? static_cast<T>(it->get<uint64_t>())
+                                                 : static_cast<T>(it->get<int64_t>()));
+}
+
+double header_decimal(const nlohmann::json& o, const char* key) {
+  const auto it = o.find(key);
+  if (it == o.end()) return 0.0;
+  if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0)
+    throw FormatError(std::string("header: ") + key + " is not a finite non-negative number");
+  return it->get<double>();
+}
+
 Header decode_header(std::string_view p, std::string_view body) {
   Header h;
   const uint32_t len = parse_header_prefix(p, &h.major, &h.minor);
@@ -609,23 +638,23 @@ Header decode_header(std::string_view p, std::string_view body) {
     if (j.value("format", "") != "kswaptrace-recording")
       throw FormatError("header is not a kswaptrace header");
     h.recording_id = j.value("recording_id", "");
-    h.segment = j.value("segment", uint64_t{0});
-    h.run = j.value("run", uint64_t{1});
+    h.segment = header_int<uint64_t>(j, "segment", 0);
+    h.run = header_int<uint64_t>(j, "run", 1);
     h.writer = j.value("writer", "");
     h.hostname = j.value("hostname", "");
     h.machine = j.value("machine", "");
     h.boot_id = j.value("boot_id", "");
     h.kernel_release = j.value("kernel_release", "");
-    h.page_size = j.value("page_size", 4096u);
+    h.page_size = header_int<uint32_t>(j, "page_size", 4096);
     const auto& c = j.at("clock");
-    h.realtime_offset_ns = c.value("realtime_offset_ns", int64_t{0});
-    h.created_mono_ns = c.value("created_mono_ns", uint64_t{0});
-    h.recording_start_ns = c.value("recording_start_ns", uint64_t{0});
+    h.realtime_offset_ns = header_int<int64_t>(c, "realtime_offset_ns", 0);
+    h.created_mono_ns = header_int<uint64_t>(c, "created_mono_ns", 0);
+    h.recording_start_ns = header_int<uint64_t>(c, "recording_start_ns", 0);
     if (j.contains("options")) {
       const auto& o = j["options"];
-      h.sample_interval_s = o.value("sample_interval_s", 0.0);
-      h.flush_interval_s = o.value("flush_interval_s", 0.0);
-      h.max_size = o.value("max_size", uint64_t{0});
+      h.sample_interval_s = header_decimal(o, "sample_interval_s");
+      h.flush_interval_s = header_decimal(o, "flush_interval_s");
+      h.max_size = header_int<uint64_t>(o, "max_size", 0);
     }
     const auto& s = j.at("source");
     h.source.kernel_release = s.value("kernel_release", "");
@@ -633,7 +662,7 @@ Header decode_header(std::string_view p, std::string_view body) {
     h.source.attach = s.value("attach", std::map<std::string, std::string>{});
     h.source.degraded = s.value("degraded", std::vector<std::string>{});
     h.source.hotadd_sources = s.value("hotadd_sources", std::map<std::string, std::string>{});
-    h.source.page_size = s.value("page_size", 4096u);
+    h.source.page_size = header_int<uint32_t>(s, "page_size", 4096);
     // anyone can craft a header with a valid CRC: the page size divides
     // (hazards, hot-add bytes), so only what a kernel can have is accepted
     for (uint32_t ps : {h.page_size, h.source.page_size})
@@ -642,13 +671,13 @@ Header decode_header(std::string_view p, std::string_view body) {
                           " is not a kernel page size (a power of two, 4 KiB to 256 KiB)");
     for (const auto& z : j.value("zones", nlohmann::json::array())) {
       ZoneLayout l;
-      l.nid = z.value("nid", 0);
-      l.zid = z.value("zid", 0);
+      l.nid = header_int<int32_t>(z, "nid", 0);
+      l.zid = header_int<int32_t>(z, "zid", 0);
       l.name = z.value("name", "");
-      l.start_pfn = z.value("start_pfn", uint64_t{0});
-      l.spanned = z.value("spanned", uint64_t{0});
-      l.present = z.value("present", uint64_t{0});
-      l.managed = z.value("managed", uint64_t{0});
+      l.start_pfn = header_int<uint64_t>(z, "start_pfn", 0);
+      l.spanned = header_int<uint64_t>(z, "spanned", 0);
+      l.present = header_int<uint64_t>(z, "present", 0);
+      l.managed = header_int<uint64_t>(z, "managed", 0);
       h.zones.push_back(std::move(l));
     }
   } catch (const nlohmann::json::exception& e) {
