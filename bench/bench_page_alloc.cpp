@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "bench_empty.skel.h"
-#include "sources/bpf_tracer.h"
-#include "sources/live_source.h"
+#include "sources/bpf/bpf_tracer.h"
+#include "sources/live/live_source.h"
 
 using namespace kst;
 using Clock = std::chrono::steady_clock;

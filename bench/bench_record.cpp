@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <string>
 
-#include "sinks/recording_writer.h"
-#include "sources/procfs.h"
+#include "sinks/recording/recording_writer.h"
+#include "sources/procfs/procfs.h"
 
 using namespace kst;
 

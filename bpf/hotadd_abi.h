@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * ABI of the memory hot-add probe family (bpf/hotadd.bpf.c), shared with
- * userspace/sources/hotadd_probes.cpp. Low rate (a few records per hot-add),
+ * userspace/sources/hotadd/hotadd_probes.cpp. Low rate (a few records per hot-add),
  * so one fixed-size record type carries every probe; fields a probe cannot
  * fill stay zero (or -1 where noted).
  */

@@ -2,7 +2,7 @@
 /*
  * ABI of the vmscan probe family: ring-buffer records for the low-rate
  * reclaim events and the per-CPU lru_shrink_inactive aggregates.
- * Shared by bpf/kswaptrace.bpf.c and userspace/sources/bpf_records.cpp.
+ * Shared by bpf/kswaptrace.bpf.c and userspace/sources/bpf/bpf_records.cpp.
  * Every record starts with struct kst_rec_hdr; the decoder checks
  * hdr.size against the size it expects before it copies anything.
  */

@@ -18,11 +18,11 @@
 
 #include "core/recording_format.h"
 #include "core/untrusted_text.h"
-#include "sinks/chrome_trace.h"
-#include "sinks/json_report.h"
-#include "sinks/text_report.h"
-#include "sources/recording_reader.h"
-#include "sources/recording_replay.h"
+#include "sinks/json/json_report.h"
+#include "sinks/text/text_report.h"
+#include "sinks/trace/chrome_trace.h"
+#include "sources/recording/recording_reader.h"
+#include "sources/recording/recording_replay.h"
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);
 

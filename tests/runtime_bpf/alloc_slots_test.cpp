@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "../../bpf/alloc_abi.h"
-#include "sources/bpf_tracer.h"
-#include "sources/feature_probe.h"
-#include "sources/procfs.h"
+#include "sources/bpf/bpf_tracer.h"
+#include "sources/bpf/feature_probe.h"
+#include "sources/procfs/procfs.h"
 
 using namespace kst;
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "sinks/json_report.h"
-#include "sinks/text_report.h"
+#include "sinks/json/json_report.h"
+#include "sinks/text/text_report.h"
 #include "test_util.h"
 
 using namespace kst;

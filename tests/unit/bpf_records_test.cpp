@@ -1,4 +1,4 @@
-#include "sources/bpf_records.h"
+#include "sources/bpf/bpf_records.h"
 
 #include <gtest/gtest.h>
 

@@ -14,7 +14,7 @@
 #include "core/failure_report.h"
 #include "core/gfp.h"
 #include "core/watermark_check.h"
-#include "sources/procfs.h"
+#include "sources/procfs/procfs.h"
 
 using namespace kst;
 

@@ -13,10 +13,10 @@
 #include "core/hotadd_tracker.h"
 #include "core/uevent.h"
 #include "hotadd_abi.h"
-#include "sinks/json_report.h"
-#include "sinks/text_report.h"
-#include "sources/hotadd_monitor.h"
-#include "sources/hotadd_probes.h"
+#include "sinks/json/json_report.h"
+#include "sinks/text/text_report.h"
+#include "sources/hotadd/hotadd_monitor.h"
+#include "sources/hotadd/hotadd_probes.h"
 
 using namespace kst;
 

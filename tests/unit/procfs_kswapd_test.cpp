@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sources/procfs.h"
+#include "sources/procfs/procfs.h"
 
 using namespace kst;
 namespace fs = std::filesystem;

@@ -3,8 +3,8 @@
 
 #include "core/analyzer.h"
 #include "core/detector.h"
-#include "sinks/json_report.h"
-#include "sinks/text_report.h"
+#include "sinks/json/json_report.h"
+#include "sinks/text/text_report.h"
 #include "synthetic_stream.h"
 
 using namespace kst;

@@ -16,8 +16,8 @@
 #include "cli/size_option.h"
 #include "cli/watch_loop.h"
 #include "sinks/metrics/publisher.h"
-#include "sinks/recording_writer.h"
-#include "sources/live_source.h"
+#include "sinks/recording/recording_writer.h"
+#include "sources/live/live_source.h"
 #ifdef KST_HAVE_PROMETHEUS
 #include "sinks/metrics/prom_exporter.h"
 #endif

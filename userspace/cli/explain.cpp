@@ -16,7 +16,7 @@
 #include "core/untrusted_text.h"
 #include "core/watermark_check.h"
 #include "core/zones.h"
-#include "sources/procfs.h"
+#include "sources/procfs/procfs.h"
 
 namespace kst::cli {
 namespace {

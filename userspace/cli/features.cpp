@@ -7,12 +7,12 @@
 #include "cli/commands.h"
 #include "cli/live_options.h"
 #include "core/untrusted_text.h"
-#include "sources/bpf_tracer.h"
-#include "sources/feature_probe.h"
-#include "sources/hotadd_monitor.h"
-#include "sources/hotadd_probes.h"
-#include "sources/procfs.h"
-#include "sources/uevent_listener.h"
+#include "sources/bpf/bpf_tracer.h"
+#include "sources/bpf/feature_probe.h"
+#include "sources/hotadd/hotadd_monitor.h"
+#include "sources/hotadd/hotadd_probes.h"
+#include "sources/hotadd/uevent_listener.h"
+#include "sources/procfs/procfs.h"
 
 namespace kst::cli {
 namespace {

@@ -19,7 +19,7 @@
 #include "core/hazards.h"
 #include "core/untrusted_text.h"
 #include "core/watermark_diff.h"
-#include "sources/procfs.h"
+#include "sources/procfs/procfs.h"
 
 namespace kst::cli {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "cli/commands.h"
 #include "core/untrusted_text.h"
-#include "sources/procfs.h"
+#include "sources/procfs/procfs.h"
 
 namespace kst::cli {
 namespace {

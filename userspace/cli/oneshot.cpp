@@ -9,9 +9,9 @@
 #include "core/analyzer.h"
 #include "core/detector.h"
 #include "core/untrusted_text.h"
-#include "sinks/json_report.h"
-#include "sinks/text_report.h"
-#include "sources/live_source.h"
+#include "sinks/json/json_report.h"
+#include "sinks/text/text_report.h"
+#include "sources/live/live_source.h"
 
 namespace kst::cli {
 namespace {

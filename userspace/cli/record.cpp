@@ -8,8 +8,8 @@
 #include "cli/live_options.h"
 #include "cli/size_option.h"
 #include "core/detector.h"
-#include "sinks/recording_writer.h"
-#include "sources/live_source.h"
+#include "sinks/recording/recording_writer.h"
+#include "sources/live/live_source.h"
 
 namespace kst::cli {
 namespace {

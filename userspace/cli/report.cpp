@@ -6,9 +6,9 @@
 
 #include "cli/commands.h"
 #include "core/untrusted_text.h"
-#include "sinks/json_report.h"
-#include "sinks/text_report.h"
-#include "sources/recording_replay.h"
+#include "sinks/json/json_report.h"
+#include "sinks/text/text_report.h"
+#include "sources/recording/recording_replay.h"
 
 namespace kst::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include "cli/detector_options.h"
 #include "cli/live_options.h"
 #include "cli/watch_loop.h"
-#include "sources/live_source.h"
+#include "sources/live/live_source.h"
 
 namespace kst::cli {
 namespace {

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "core/untrusted_text.h"
-#include "sinks/watch_render.h"
+#include "sinks/text/watch_render.h"
 
 namespace kst::cli {
 namespace {

@@ -92,6 +92,17 @@ class Dec {
     need(static_cast<size_t>(n) * min_each);
     return n;
   }
+  // An allocation order. The kernel never has one above MAX_PAGE_ORDER (10 on
+  // x86; ARCH_FORCE_MAX_ORDER stays below 20 on every architecture); a larger
+  // value is damage, and would make `calls << order` undefined in the
+  // summaries. -1 is kept: compaction's "whole zone" order (cc->order).
+  template <typename T>
+  T order() {
+    const T v = num<T>();
+    if (static_cast<int64_t>(v) < -1 || static_cast<int64_t>(v) > kMaxPageOrder)
+      throw FormatError("allocation order " + std::to_string(static_cast<int64_t>(v)) + " out of range");
+    return v;
+  }
   size_t remaining() const { return p_.size(); }
 
  private:
@@ -357,7 +368,7 @@ KswapdWake get(Dec& d) {
   KswapdWake x;
   x.nid = d.num<int32_t>();
   x.zid = d.num<int32_t>();
-  x.order = d.num<int32_t>();
+  x.order = d.order<int32_t>();
   return x;
 }
 template <>
@@ -371,7 +382,7 @@ WakeupKswapd get(Dec& d) {
   WakeupKswapd x;
   x.nid = d.num<int32_t>();
   x.zid = d.num<int32_t>();
-  x.order = d.num<int32_t>();
+  x.order = d.order<int32_t>();
   x.gfp = d.num<uint64_t>();
   x.pid = d.num<uint32_t>();
   x.comm = d.str();
@@ -382,7 +393,7 @@ DirectReclaim get(Dec& d) {
   DirectReclaim x;
   x.pid = d.num<uint32_t>();
   x.comm = d.str();
-  x.order = d.num<int32_t>();
+  x.order = d.order<int32_t>();
   x.gfp = d.num<uint64_t>();
   x.begin_ns = d.num<uint64_t>();
   x.end_ns = d.num<uint64_t>();
@@ -415,7 +426,7 @@ AllocCounters get(Dec& d) {
   for (auto& c : x.cells) {
     c.nid = d.num<int32_t>();
     c.zid = d.num<int32_t>();
-    c.order = d.num<uint8_t>();
+    c.order = d.order<uint8_t>();
     c.migratetype = d.num<uint8_t>();
     c.gfp_class = d.num<uint8_t>();
     c.calls = d.num<uint64_t>();

@@ -31,6 +31,7 @@ constexpr size_t kBlockHeaderSize = 40;
 constexpr uint32_t kMaxHeaderBody = 1u << 20;
 constexpr uint32_t kMaxBlockRaw = 16u << 20;  // readers refuse larger blocks as corrupt
 constexpr uint16_t kCodecZstd = 1;
+constexpr int kMaxPageOrder = 20;  // decoders refuse larger allocation orders as corrupt
 
 // Record tags. Bit 15 set: "critical", a reader that does not know the tag
 // must stop (the record changes how later records are read). Clear: an

@@ -13,9 +13,9 @@
 #include <string>
 
 #include "core/event.h"
-#include "sources/bpf_tracer.h"
-#include "sources/feature_probe.h"
-#include "sources/procfs.h"
+#include "sources/bpf/bpf_tracer.h"
+#include "sources/bpf/feature_probe.h"
+#include "sources/procfs/procfs.h"
 
 namespace kst {
 

@@ -1,4 +1,4 @@
-#include "sources/hotadd_probes.h"
+#include "sources/hotadd/hotadd_probes.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>

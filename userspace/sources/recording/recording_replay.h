@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "core/summary.h"
-#include "sources/recording_reader.h"
+#include "sources/recording/recording_reader.h"
 
 namespace kst {
 

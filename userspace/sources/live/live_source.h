@@ -6,8 +6,8 @@
 #include <optional>
 
 #include "core/event.h"
-#include "sources/bpf_tracer.h"
-#include "sources/procfs.h"
+#include "sources/bpf/bpf_tracer.h"
+#include "sources/procfs/procfs.h"
 
 namespace kst {
 

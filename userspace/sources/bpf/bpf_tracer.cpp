@@ -1,4 +1,4 @@
-#include "sources/bpf_tracer.h"
+#include "sources/bpf/bpf_tracer.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -12,7 +12,7 @@
 
 #include "alloc_abi.h"
 #include "kswaptrace.skel.h"
-#include "sources/bpf_records.h"
+#include "sources/bpf/bpf_records.h"
 #include "vmscan_abi.h"
 
 namespace kst {

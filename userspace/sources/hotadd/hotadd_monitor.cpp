@@ -1,4 +1,4 @@
-#include "sources/hotadd_monitor.h"
+#include "sources/hotadd/hotadd_monitor.h"
 
 #include <sys/stat.h>
 
@@ -6,9 +6,9 @@
 
 #include "core/hotadd_tracker.h"
 #include "core/uevent.h"
-#include "sources/hotadd_probes.h"
-#include "sources/live_source.h"
-#include "sources/uevent_listener.h"
+#include "sources/hotadd/hotadd_probes.h"
+#include "sources/hotadd/uevent_listener.h"
+#include "sources/live/live_source.h"
 
 namespace kst {
 namespace {

@@ -1,4 +1,4 @@
-#include "sources/procfs.h"
+#include "sources/procfs/procfs.h"
 
 #include <dirent.h>
 #include <unistd.h>

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "core/event.h"
-#include "sources/bpf_records.h"
-#include "sources/bpf_tracer.h"
-#include "sources/feature_probe.h"
+#include "sources/bpf/bpf_records.h"
+#include "sources/bpf/bpf_tracer.h"
+#include "sources/bpf/feature_probe.h"
 
 namespace kst {
 

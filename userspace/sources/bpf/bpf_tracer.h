@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/event.h"
-#include "sources/feature_probe.h"
+#include "sources/bpf/feature_probe.h"
 
 namespace kst {
 

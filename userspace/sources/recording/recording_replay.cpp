@@ -1,4 +1,4 @@
-#include "sources/recording_replay.h"
+#include "sources/recording/recording_replay.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "sinks/chrome_trace.h"
+#include "sinks/trace/chrome_trace.h"
 
 #include <cstdio>
 

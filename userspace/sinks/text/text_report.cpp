@@ -1,4 +1,4 @@
-#include "sinks/text_report.h"
+#include "sinks/text/text_report.h"
 
 #include <algorithm>
 #include <cstdarg>

@@ -1,4 +1,4 @@
-#include "sources/recording_reader.h"
+#include "sources/recording/recording_reader.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "sinks/recording_writer.h"
+#include "sinks/recording/recording_writer.h"
 
 #include <dirent.h>
 #include <errno.h>

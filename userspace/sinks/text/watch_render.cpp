@@ -1,10 +1,10 @@
-#include "sinks/watch_render.h"
+#include "sinks/text/watch_render.h"
 
 #include <cstdarg>
 #include <cstdio>
 
-#include "sinks/json_report.h"
-#include "sinks/text_report.h"
+#include "sinks/json/json_report.h"
+#include "sinks/text/text_report.h"
 
 namespace kst {
 namespace {

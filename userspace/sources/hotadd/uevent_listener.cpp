@@ -1,4 +1,4 @@
-#include "sources/uevent_listener.h"
+#include "sources/hotadd/uevent_listener.h"
 
 #include <linux/netlink.h>
 #include <sys/socket.h>

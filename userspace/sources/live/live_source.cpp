@@ -1,8 +1,8 @@
-#include "sources/live_source.h"
+#include "sources/live/live_source.h"
 
 #include <time.h>
 
-#include "sources/hotadd_monitor.h"
+#include "sources/hotadd/hotadd_monitor.h"
 
 namespace kst {
 

@@ -1,8 +1,8 @@
-#include "sinks/json_report.h"
+#include "sinks/json/json_report.h"
 
 #include <algorithm>
 
-#include "sinks/text_report.h"
+#include "sinks/text/text_report.h"
 
 namespace kst {
 

@@ -1,4 +1,4 @@
-#include "sources/feature_probe.h"
+#include "sources/bpf/feature_probe.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
