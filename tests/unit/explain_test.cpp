@@ -192,7 +192,8 @@ TEST(Gfp, AllocFlagsByEra) {
 }
 
 TEST(Gfp, KernelVersions) {
-  EXPECT_EQ(parse_kernel_version("2.6.32-41-server").value(), (KernelVersion{2, 6, 32}));  // 2.6.x keeps its third number
+  EXPECT_EQ(parse_kernel_version("2.6.32-41-server").value(),
+            (KernelVersion{2, 6, 32}));  // 2.6.x keeps its third number
   EXPECT_EQ(parse_kernel_version("5.4.0-120-generic").value(), kv(5, 4));
   EXPECT_EQ(parse_kernel_version("v6.12").value(), kv(6, 12));
   EXPECT_FALSE(parse_kernel_version("pre-4.4"));
@@ -561,7 +562,8 @@ TEST(EraTable, OffByTwoBefore33) {
   EXPECT_EQ(buggy.fail, WmFail::Watermark);
   EXPECT_EQ(buggy.free_after, 1000);
   EXPECT_NE(buggy.steps.front().find("off-by-two"), std::string::npos);
-  WmResult old = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(*parse_kernel_version("2.6.32")), 'U');
+  WmResult old =
+      check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(*parse_kernel_version("2.6.32")), 'U');
   EXPECT_TRUE(old.ok);
 }
 
@@ -685,7 +687,9 @@ TEST(Advice, NoCompactionBefore2635) {
 }
 
 TEST(Gfp, Bit0x100000NamedPerRelease) {
-  auto has = [](const GfpInfo& g, const char* n) { return std::find(g.flags.begin(), g.flags.end(), n) != g.flags.end(); };
+  auto has = [](const GfpInfo& g, const char* n) {
+    return std::find(g.flags.begin(), g.flags.end(), n) != g.flags.end();
+  };
   GfpInfo g313 = decode_gfp(0x1000d0, GfpEra::Legacy, kv(3, 13));
   EXPECT_TRUE(has(g313, "__GFP_KMEMCG"));
   EXPECT_FALSE(has(g313, "__GFP_NOACCOUNT"));
@@ -715,11 +719,11 @@ TEST(Reports, WrappedHardwareName) {
 namespace {
 
 const char* kCorpus[] = {
-    "01_2.6.32_imap_order4_fragmentation.txt",         "02_2.6.31_e100_order5_fragmentation.txt",
-    "03_4.1.18_hi3650_order2_dma_fragmentation.txt",   "06_5.4.30_ceph_virtio_atomic_lowfree.txt",
-    "07_5.8_mips_kswapd0_atomic_lowfree.txt",          "08_5.8_mips_containerd_order4_fragmentation.txt",
-    "09_5.4.161_android_atomic_lowfree.txt",           "10_5.19_i386_swapper_order5_qp_lowfree.txt",
-    "11_5.7_i386_mkfs_oom_not_reproduced.txt",         "12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt",
+    "01_2.6.32_imap_order4_fragmentation.txt",       "02_2.6.31_e100_order5_fragmentation.txt",
+    "03_4.1.18_hi3650_order2_dma_fragmentation.txt", "06_5.4.30_ceph_virtio_atomic_lowfree.txt",
+    "07_5.8_mips_kswapd0_atomic_lowfree.txt",        "08_5.8_mips_containerd_order4_fragmentation.txt",
+    "09_5.4.161_android_atomic_lowfree.txt",         "10_5.19_i386_swapper_order5_qp_lowfree.txt",
+    "11_5.7_i386_mkfs_oom_not_reproduced.txt",       "12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt",
     "13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt",
 };
 
@@ -746,7 +750,8 @@ std::string decisive_name(const Explanation& ex) {
 
 // A prefix of a report either reaches the full report's verdict (same cause,
 // same zone) or says it cannot decide: never a failure the full report does not show.
-void check_prefix(const std::string& name, const std::string& prefix, const Explanation& full, KernelVersion v) {
+void check_prefix(const std::string& name, const std::string& prefix, const Explanation& full,
+                  KernelVersion v) {
   FailureReport r;
   try {
     r = parse_failure_report(prefix);
@@ -771,7 +776,7 @@ TEST(Truncation, EveryLineAndMidLineOfRealReports) {
     Explanation full = explain_text(whole, v);
     EXPECT_FALSE(whole.truncated) << f;
     for (size_t p = 0, nl; (nl = text.find('\n', p)) != std::string::npos; p = nl + 1) {
-      check_prefix(f, text.substr(0, nl + 1), full, v);     // at the line's end
+      check_prefix(f, text.substr(0, nl + 1), full, v);        // at the line's end
       check_prefix(f, text.substr(0, (p + nl) / 2), full, v);  // in its middle
       checked += 2;
     }
@@ -791,7 +796,8 @@ TEST(Truncation, EveryByteOfTheZoneSection) {
 }
 
 TEST(Truncation, CutTokenIsReportedNotRead) {
-  std::string text = slurp(std::string(KST_TEST_DATA) + "/reports/13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt");
+  std::string text =
+      slurp(std::string(KST_TEST_DATA) + "/reports/13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt");
   size_t at = text.find("min:66452kB");
   ASSERT_NE(at, std::string::npos);
   FailureReport r = parse_failure_report(text.substr(0, at + 6));  // "...min:66"

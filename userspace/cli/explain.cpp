@@ -80,18 +80,19 @@ struct Context {
 nlohmann::json explain_json(const Context& c, const Explanation& ex, const FailureReport* rep, int order) {
   nlohmann::json j;
   if (rep) {
-    j["report"] = {{"kind", rep->kind == FailureReport::Kind::OomKill ? "oom_kill" : "page_allocation_failure"},
-                   {"comm", rep->comm},
-                   {"kernel_release", rep->kernel_release},
-                   {"hardware", rep->hardware},
-                   {"xen_guest", rep->xen_guest},
-                   {"nodemask", rep->nodemask},
-                   {"cpuset", rep->cpuset},
-                   {"mems_allowed", rep->mems_allowed},
-                   {"page_kb", rep->page_kb},
-                   {"line", rep->line},
-                   {"truncated", rep->truncated},
-                   {"truncation", rep->truncation}};
+    j["report"] = {
+        {"kind", rep->kind == FailureReport::Kind::OomKill ? "oom_kill" : "page_allocation_failure"},
+        {"comm", rep->comm},
+        {"kernel_release", rep->kernel_release},
+        {"hardware", rep->hardware},
+        {"xen_guest", rep->xen_guest},
+        {"nodemask", rep->nodemask},
+        {"cpuset", rep->cpuset},
+        {"mems_allowed", rep->mems_allowed},
+        {"page_kb", rep->page_kb},
+        {"line", rep->line},
+        {"truncated", rep->truncated},
+        {"truncation", rep->truncation}};
   }
   j["request"] = {{"order", order},
                   {"gfp_mask", hex(c.gfp.mask)},
@@ -116,10 +117,12 @@ nlohmann::json explain_json(const Context& c, const Explanation& ex, const Failu
     for (const auto& [m, r] : zr.marks) z["checks"][m] = result_json(r);
     j["zonelist"].push_back(z);
   }
-  for (const auto& w : ex.what_if) j["what_if"].push_back({{"variant", w.label}, {"result", result_json(w.result)}});
+  for (const auto& w : ex.what_if)
+    j["what_if"].push_back({{"variant", w.label}, {"result", result_json(w.result)}});
   j["verdict"] = {{"cause", cause_name(ex.cause)}, {"text", ex.verdict}};
   if (ex.decisive >= 0)
-    j["verdict"]["zone"] = {{"node", ex.zonelist[ex.decisive].zone.nid}, {"zone", ex.zonelist[ex.decisive].zone.name}};
+    j["verdict"]["zone"] = {{"node", ex.zonelist[ex.decisive].zone.nid},
+                            {"zone", ex.zonelist[ex.decisive].zone.name}};
   j["advice"] = ex.advice;
   std::vector<std::string> notes = ex.notes;
   notes.insert(notes.end(), c.warnings.begin(), c.warnings.end());
@@ -148,7 +151,8 @@ void print_zone(const ZoneReport& zr) {
   }
 }
 
-void print_list(const char* title, const std::vector<std::string>& a, const std::vector<std::string>& b = {}) {
+void print_list(const char* title, const std::vector<std::string>& a,
+                const std::vector<std::string>& b = {}) {
   if (a.empty() && b.empty()) return;
   std::printf("%s\n", title);
   for (const auto& x : a) std::printf("  - %s\n", x.c_str());
@@ -157,16 +161,19 @@ void print_list(const char* title, const std::vector<std::string>& a, const std:
 
 void render_text(const Context& c, const Explanation& ex, const FailureReport* rep, int order) {
   if (rep) {
-    std::printf("Report: %s %s%s\n", rep->comm.c_str(),
-                rep->kind == FailureReport::Kind::OomKill ? "invoked the OOM killer" : "page allocation failure",
-                rep->hardware.empty() ? "" : (" on " + rep->hardware).c_str());
-    if (rep->truncated) print_list("Incomplete input (left out of the verdict, not guessed):", rep->truncation);
+    std::printf(
+        "Report: %s %s%s\n", rep->comm.c_str(),
+        rep->kind == FailureReport::Kind::OomKill ? "invoked the OOM killer" : "page allocation failure",
+        rep->hardware.empty() ? "" : (" on " + rep->hardware).c_str());
+    if (rep->truncated)
+      print_list("Incomplete input (left out of the verdict, not guessed):", rep->truncation);
   }
   std::printf("Request: order %d (%lld pages), mode %s = %s [%s, GFP table %s]\n", order, 1LL << order,
               hex(c.gfp.mask).c_str(), c.gfp.names.empty() ? "0" : join(c.gfp.names, "|").c_str(),
               c.gfp_source.c_str(), gfp_era_label(c.gfp.era));
-  std::printf("Kernel: %s (%s) -> %s watermark arithmetic; ALLOC flags from the mode: %s\n", to_string(c.kv).c_str(),
-              c.kv_source.c_str(), wm_rules_describe(ex.rules).c_str(), ex.flags.describe().c_str());
+  std::printf("Kernel: %s (%s) -> %s watermark arithmetic; ALLOC flags from the mode: %s\n",
+              to_string(c.kv).c_str(), c.kv_source.c_str(), wm_rules_describe(ex.rules).c_str(),
+              ex.flags.describe().c_str());
   std::string zl;
   for (const auto& zr : ex.zonelist)
     zl += (zl.empty() ? "" : ", ") + ("Node " + std::to_string(zr.zone.nid) + " " + zr.zone.name);
@@ -176,7 +183,8 @@ void render_text(const Context& c, const Explanation& ex, const FailureReport* r
   if (!ex.what_if.empty()) {
     std::printf("\nHow the mode changes it (Node %d %s, min watermark):\n", ex.zonelist.front().zone.nid,
                 ex.zonelist.front().zone.name.c_str());
-    for (const auto& w : ex.what_if) std::printf("  %-46s %s\n", w.label.c_str(), result_short(w.result).c_str());
+    for (const auto& w : ex.what_if)
+      std::printf("  %-46s %s\n", w.label.c_str(), result_short(w.result).c_str());
   }
   std::printf("\nVerdict (%s): %s\n", cause_name(ex.cause), ex.verdict.c_str());
   std::vector<std::string> alts;
@@ -271,8 +279,8 @@ void pick_gfp(const FailureReport& rep, Context& c) {
     c.gfp = decode_gfp(rep.mode, era, c.kv);
     c.gfp_source = "hex decoded";
     if (c.gfp.unknown)
-      c.warnings.push_back("mode bits " + hex(c.gfp.unknown) + " are not defined for kernel " + to_string(c.kv) +
-                           " (vendor flag, or wrong --kernel-version)");
+      c.warnings.push_back("mode bits " + hex(c.gfp.unknown) + " are not defined for kernel " +
+                           to_string(c.kv) + " (vendor flag, or wrong --kernel-version)");
   } else {
     c.gfp = decode_gfp(0, era, c.kv);
     c.gfp_source = "mode unknown";
@@ -293,7 +301,8 @@ bool analyse_report(const ExplainOptions& o, const FailureReport& rep, Analysis&
   c.warnings.insert(c.warnings.end(), rep.warnings.begin(), rep.warnings.end());
   if (rep.kind == FailureReport::Kind::OomKill)
     c.warnings.push_back(
-        "an OOM-killer report: the allocation failed after reclaim; zone figures are from the time of printing");
+        "an OOM-killer report: the allocation failed after reclaim; zone figures are from the time of "
+        "printing");
   ExplainRequest req;
   req.order = rep.order;
   req.gfp = c.gfp;
@@ -313,7 +322,8 @@ int run_report(const ExplainOptions& o) {
   std::string why;
   auto t = o.report == "-" ? read_bounded(std::cin, &why) : read_text_file(o.report, &why);
   if (!t)
-    return fail("cannot read report " + (o.report == "-" ? std::string("from stdin") : o.report) + ": " + why);
+    return fail("cannot read report " + (o.report == "-" ? std::string("from stdin") : o.report) + ": " +
+                why);
   std::vector<FailureReport> reps;
   try {
     reps = parse_failure_reports(*t);
@@ -324,20 +334,23 @@ int run_report(const ExplainOptions& o) {
   for (size_t i = 0; i < reps.size(); i++) {
     std::string err;
     if (!analyse_report(o, reps[i], out[i], &err))
-      return fail(reps.size() == 1 ? err
-                                   : "report " + std::to_string(i + 1) + " of " + std::to_string(reps.size()) +
-                                         " (line " + std::to_string(reps[i].line) + "): " + err);
+      return fail(reps.size() == 1
+                      ? err
+                      : "report " + std::to_string(i + 1) + " of " + std::to_string(reps.size()) + " (line " +
+                            std::to_string(reps[i].line) + "): " + err);
   }
   if (o.json) {
     // One report keeps the single-object shape; several give an array.
     nlohmann::json j = nlohmann::json::array();
-    for (size_t i = 0; i < reps.size(); i++) j.push_back(explain_json(out[i].c, out[i].ex, &reps[i], reps[i].order));
+    for (size_t i = 0; i < reps.size(); i++)
+      j.push_back(explain_json(out[i].c, out[i].ex, &reps[i], reps[i].order));
     std::cout << json_text(reps.size() == 1 ? j[0] : j, 2) << "\n";
     return kExitOk;
   }
   for (size_t i = 0; i < reps.size(); i++) {
     if (reps.size() > 1)
-      std::printf("%s=== Report %zu of %zu (input line %zu) ===\n", i ? "\n" : "", i + 1, reps.size(), reps[i].line);
+      std::printf("%s=== Report %zu of %zu (input line %zu) ===\n", i ? "\n" : "", i + 1, reps.size(),
+                  reps[i].line);
     render_text(out[i].c, out[i].ex, &reps[i], reps[i].order);
   }
   return kExitOk;

@@ -240,7 +240,8 @@ struct Tokens {
 std::string preprocess(std::string_view input) {
   std::string text = maybe_unquote_printable(input);
   // journald/rsyslog escape embedded newlines as "#012"
-  for (size_t p = text.find("#012"); p != std::string::npos; p = text.find("#012", p)) text.replace(p, 4, "\n");
+  for (size_t p = text.find("#012"); p != std::string::npos; p = text.find("#012", p))
+    text.replace(p, 4, "\n");
   return text;
 }
 
@@ -482,8 +483,8 @@ size_t parse_buddy_line(const Section& sec, size_t k, FailureReport& r) {
       int o = 0;
       while (o <= kMaxOrder && (base << o) < s) o++;
       if (o > kMaxOrder || (base << o) != s) {
-        r.warnings.push_back(z.name + ": buddy block size " + std::to_string(s) + "kB is not a power of two of " +
-                             std::to_string(base) + "kB");
+        r.warnings.push_back(z.name + ": buddy block size " + std::to_string(s) +
+                             "kB is not a power of two of " + std::to_string(base) + "kB");
         continue;
       }
       if (static_cast<size_t>(o) >= z.nr_free.size()) {
@@ -563,7 +564,8 @@ void parse_mem_info(const Section& sec, FailureReport& r) {
     return !(tok[k] == "Node" || to_i64(tok[k]) || is_zone_name(tok[k]));
   };
   r.zones_complete = !any_zone;
-  for (size_t k = zones_end; any_zone && k < sec.end && !r.zones_complete; k++) r.zones_complete = evidence(k);
+  for (size_t k = zones_end; any_zone && k < sec.end && !r.zones_complete; k++)
+    r.zones_complete = evidence(k);
 }
 
 // Zone index layout from the lowmem_reserve[] length (MAX_NR_ZONES): only
@@ -596,16 +598,19 @@ void check_completeness(const Section& sec, FailureReport& r) {
     std::string zn = "Node " + std::to_string(z.nid) + " " + z.name;
     if (z.has_line && !z.line_complete)
       r.truncation.push_back(zn + ": zone line incomplete; its watermark figures are left out");
-    if (z.buddy_cut) r.truncation.push_back(zn + ": buddy line cut before its total; its free lists are left out");
+    if (z.buddy_cut)
+      r.truncation.push_back(zn + ": buddy line cut before its total; its free lists are left out");
     if (!z.has_line)
       r.warnings.push_back(zn + ": no free/min line");
     else if (!z.has_buddy && !z.buddy_cut)
       r.warnings.push_back(zn + ": no buddy line");
     else if (z.has_buddy && z.buddy_total_kb >= 0 && z.buddy_total_kb != z.free_kb)
-      r.warnings.push_back(zn + ": buddy total " + std::to_string(z.buddy_total_kb) + "kB differs from free " +
-                           std::to_string(z.free_kb) + "kB (per-cpu lists, or the state moved while printing)");
+      r.warnings.push_back(zn + ": buddy total " + std::to_string(z.buddy_total_kb) +
+                           "kB differs from free " + std::to_string(z.free_kb) +
+                           "kB (per-cpu lists, or the state moved while printing)");
   }
-  if (!r.zones_complete) r.truncation.push_back("the report ends among its zone lines: more zones may have been cut");
+  if (!r.zones_complete)
+    r.truncation.push_back("the report ends among its zone lines: more zones may have been cut");
   r.truncated = !r.truncation.empty();
 }
 

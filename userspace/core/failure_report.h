@@ -27,8 +27,8 @@ struct ReportZone {
   bool has_line = false;  // the "Zone free:..kB min:..kB" line was seen
   int64_t free_kb = 0, min_kb = 0, low_kb = 0, high_kb = 0, boost_kb = 0;
   int64_t reserved_highatomic_kb = 0, free_cma_kb = 0, managed_kb = -1, present_kb = -1;
-  int64_t free_highatomic_kb = -1;  // printed from 6.16 on
-  bool line_complete = false;       // free/min/low/high, and ended by a whole lowmem_reserve[] line
+  int64_t free_highatomic_kb = -1;      // printed from 6.16 on
+  bool line_complete = false;           // free/min/low/high, and ended by a whole lowmem_reserve[] line
   std::vector<int64_t> lowmem_reserve;  // pages, as printed
   bool has_buddy = false;
   std::vector<int64_t> nr_free;  // per order
@@ -56,9 +56,9 @@ struct FailureReport {
   std::vector<ReportZone> zones;
   std::vector<std::string> layout;  // zone name per zone index (inferred)
   std::vector<std::string> warnings;
-  size_t line = 0;              // 1-based line of the header in the input
-  bool truncated = false;       // the input ends inside this report, or a part of it is incomplete
-  bool zones_complete = true;   // false: cut before every zone line was printed
+  size_t line = 0;                      // 1-based line of the header in the input
+  bool truncated = false;               // the input ends inside this report, or a part of it is incomplete
+  bool zones_complete = true;           // false: cut before every zone line was printed
   std::vector<std::string> truncation;  // what was cut and left out
 };
 

@@ -255,8 +255,9 @@ void order_loop_pre44(const WmZone& z, int order, int64_t free_pages, int64_t mi
     std::string what = o == 0 ? num(n) + " free order-0 pages"
                               : num(n) + " free order-" + num(o) + " blocks (" + num(n << o) + " pages)";
     bool fail = fp <= min;
-    r.steps.push_back("order-" + num(o) + " step: after removing " + what + ", " + num(fp) + " pages remain " +
-                      (fail ? "<= " : "> ") + num(min) + " required: " + (fail ? "FAIL" : "ok"));
+    r.steps.push_back("order-" + num(o) + " step: after removing " + what + ", " + num(fp) +
+                      " pages remain " + (fail ? "<= " : "> ") + num(min) +
+                      " required: " + (fail ? "FAIL" : "ok"));
     if (fail) {
       r.fail = WmFail::OrderStep;
       r.fail_order = o;
@@ -296,8 +297,9 @@ void order_loop_post44(const WmZone& z, int order, const AllocFlags& f, WmAlgo a
   r.fail_order = order;
   if (wrong && only_highatomic_blocks(z, order)) {
     r.fail = WmFail::HighatomicBlock;
-    r.steps.push_back("orders >= " + num(order) + ": " + num(r.blocks_at_order) +
-                      " free block(s), all in highatomic (H) pageblocks, which this request may not use: FAIL");
+    r.steps.push_back(
+        "orders >= " + num(order) + ": " + num(r.blocks_at_order) +
+        " free block(s), all in highatomic (H) pageblocks, which this request may not use: FAIL");
     return;
   }
   r.fail = wrong ? WmFail::Migratetype : WmFail::NoBlock;
@@ -316,10 +318,10 @@ WmResult check_with(const WmZone& z, int order, int64_t mark, int classzone_idx,
   // 2.6.37-3.2 subtract (1 << order) + 1: two pages more than the request's other pages.
   const int64_t req_other = rules.off_by_two ? (int64_t{1} << order) + 1 : (int64_t{1} << order) - 1;
   int64_t free_raw = z.free - req_other;
-  r.steps.push_back("free " + num(z.free) + " - " + num(req_other) +
-                    (rules.off_by_two ? " ((1 << order) + 1: the 2.6.37-3.2 off-by-two)"
-                                      : " (the request's other pages)") +
-                    " = " + num(free_raw));
+  r.steps.push_back(
+      "free " + num(z.free) + " - " + num(req_other) +
+      (rules.off_by_two ? " ((1 << order) + 1: the 2.6.37-3.2 off-by-two)" : " (the request's other pages)") +
+      " = " + num(free_raw));
   std::string mins = "mark " + num(mark);
   int64_t min = rules.algo == WmAlgo::Post64 ? adjust_min_post64(mark, f, mins)
                                              : adjust_min_pre64(mark, f, rules.algo, mins);
@@ -338,7 +340,8 @@ WmResult check_with(const WmZone& z, int order, int64_t mark, int classzone_idx,
   r.required = min + r.reserve;
   bool fail = avail <= r.required;
   r.steps.push_back("order-0 watermark: " + num(avail) + (fail ? " <= " : " > ") + num(min) +
-                    " + lowmem_reserve " + num(r.reserve) + " = " + num(r.required) + (fail ? ": FAIL" : ": ok"));
+                    " + lowmem_reserve " + num(r.reserve) + " = " + num(r.required) +
+                    (fail ? ": FAIL" : ": ok"));
   if (fail) {
     if (free_raw <= r.required)
       r.fail = (r.reserve > 0 && free_raw > min) ? WmFail::Reserve : WmFail::Watermark;
@@ -506,9 +509,11 @@ void add_what_ifs(Explanation& ex, const ExplainRequest& req) {
     return check_watermark(pz, req.order, pz.min, ex.classzone_idx, f, r, mt);
   };
   ex.what_if.push_back({"sleeping allocation (no reserves)", check(none, rules, 'U')});
-  ex.what_if.push_back({v64 ? "__GFP_HIGH (ALLOC_MIN_RESERVE)" : "__GFP_HIGH (ALLOC_HIGH)", check(high, rules, 'U')});
-  ex.what_if.push_back({v64 ? "GFP_ATOMIC (ALLOC_MIN_RESERVE|ALLOC_NON_BLOCK)" : "GFP_ATOMIC (ALLOC_HIGH|ALLOC_HARDER)",
-                        check(atomic, rules, 'U')});
+  ex.what_if.push_back(
+      {v64 ? "__GFP_HIGH (ALLOC_MIN_RESERVE)" : "__GFP_HIGH (ALLOC_HIGH)", check(high, rules, 'U')});
+  ex.what_if.push_back(
+      {v64 ? "GFP_ATOMIC (ALLOC_MIN_RESERVE|ALLOC_NON_BLOCK)" : "GFP_ATOMIC (ALLOC_HIGH|ALLOC_HARDER)",
+       check(atomic, rules, 'U')});
   WmRules other = rules;
   other.algo = rules.algo == WmAlgo::Pre44 ? WmAlgo::Post44 : WmAlgo::Pre44;
   other.highatomic_reserve = other.algo != WmAlgo::Pre44;
@@ -551,8 +556,8 @@ std::string order_step_verdict(const WmZone& z, const WmResult& r, int order) {
     s += " but no block of order >= " + std::to_string(order) + ", and the pre-4.4 iterative check refused";
   std::string removed = r.fail_order == 0 ? "the order-0 pages" : "orders 0-" + std::to_string(r.fail_order);
   s += ": it discounts the free pages of each order below " + std::to_string(order) +
-       " and halves the mark per order, and after removing " + removed + " only " + std::to_string(r.free_after) +
-       " pages were left <= " + std::to_string(r.required) + " required";
+       " and halves the mark per order, and after removing " + removed + " only " +
+       std::to_string(r.free_after) + " pages were left <= " + std::to_string(r.required) + " required";
   if (z.free > 0)
     s += "; " + std::to_string(100 - r.pages_at_order * 100 / z.free) +
          "% of its free memory sits in blocks smaller than order " + std::to_string(order);
@@ -568,24 +573,27 @@ std::string fail_verdict(const WmZone& z, const WmResult& r, const Explanation& 
              " the min watermark requires for this request";
     case WmFail::Reserve:
       return "reserve: " + zn + " is above its min watermark but inside the lowmem_reserve it keeps for " +
-             ex.classzone + " allocations (" + std::to_string(r.free_after) + " <= " + std::to_string(r.required) +
-             ")";
+             ex.classzone + " allocations (" + std::to_string(r.free_after) +
+             " <= " + std::to_string(r.required) + ")";
     case WmFail::Highatomic:
-      return "reserve: " + zn + " meets the mark only with its highatomic reserve, which this request may not use";
+      return "reserve: " + zn +
+             " meets the mark only with its highatomic reserve, which this request may not use";
     case WmFail::Cma:
       return "migratetype: " + zn +
              " meets the mark only by counting free CMA pages, which a non-movable request may not use";
     case WmFail::OrderStep: return order_step_verdict(z, r, order);
     case WmFail::NoBlock:
-      return "fragmentation: " + zn + " passes the order-0 watermark (" + std::to_string(r.free_after) + " > " +
-             std::to_string(r.required) + ") but has no free block of order " + std::to_string(order) +
-             " or larger";
+      return "fragmentation: " + zn + " passes the order-0 watermark (" + std::to_string(r.free_after) +
+             " > " + std::to_string(r.required) + ") but has no free block of order " +
+             std::to_string(order) + " or larger";
     case WmFail::Migratetype:
       return "migratetype: " + zn + " has " + blocks_text(z, r, order) +
              ", but only in pageblocks this request may not use (CMA, highatomic or isolated)";
     case WmFail::HighatomicBlock:
-      return "highatomic reserve: " + zn + " passes the order-0 watermark and has " + blocks_text(z, r, order) +
-             ", but all of them sit in highatomic (H) pageblocks, reserved for high-order atomic allocations; "
+      return "highatomic reserve: " + zn + " passes the order-0 watermark and has " +
+             blocks_text(z, r, order) +
+             ", but all of them sit in highatomic (H) pageblocks, reserved for high-order atomic "
+             "allocations; "
              "this request may not use them";
     case WmFail::None: break;
   }
@@ -612,8 +620,9 @@ void set_verdict(Explanation& ex, const ExplainRequest& req) {
     ex.cause = Cause::Inconclusive;
     std::string seen;
     for (const auto& zr : ex.zonelist) seen += (seen.empty() ? "" : ", ") + zone_summary(zr);
-    ex.verdict = "the report is cut before all of its zones were printed, so nothing is concluded (zones seen: " +
-                 (seen.empty() ? std::string("none") : seen) + ")";
+    ex.verdict =
+        "the report is cut before all of its zones were printed, so nothing is concluded (zones seen: " +
+        (seen.empty() ? std::string("none") : seen) + ")";
     return;
   }
   bool any_ok = false, any_unknown = false;
@@ -629,10 +638,11 @@ void set_verdict(Explanation& ex, const ExplainRequest& req) {
     if (req.all_marks)
       ex.verdict = "the allocation would succeed now: it passes the min watermark in " + which;
     else
-      ex.verdict = "the figures pass the min-watermark check in " + which +
-                   ", so they do not show why the allocation failed: the state changed between the failure and "
-                   "the printout, or a limit outside these figures applied (cpuset/nodemask, "
-                   "__GFP_NORETRY/__GFP_NOWAIT giving up early, a memcg, an RT/OOM-victim context)";
+      ex.verdict =
+          "the figures pass the min-watermark check in " + which +
+          ", so they do not show why the allocation failed: the state changed between the failure and "
+          "the printout, or a limit outside these figures applied (cpuset/nodemask, "
+          "__GFP_NORETRY/__GFP_NOWAIT giving up early, a memcg, an RT/OOM-victim context)";
     return;
   }
   if (any_unknown) {
@@ -655,10 +665,12 @@ void set_verdict(Explanation& ex, const ExplainRequest& req) {
 
 std::string compaction_advice(KernelVersion kv) {
   if (kv < KernelVersion{2, 6, 35})
-    return "this kernel has no memory compaction (it came in 2.6.35): only reclaim frees contiguous blocks, so "
+    return "this kernel has no memory compaction (it came in 2.6.35): only reclaim frees contiguous blocks, "
+           "so "
            "keep more memory free (vm.min_free_kbytes) or move to a kernel with compaction";
-  std::string s = "free memory is there but split into small blocks: compaction helps (echo 1 > "
-                  "/proc/sys/vm/compact_memory)";
+  std::string s =
+      "free memory is there but split into small blocks: compaction helps (echo 1 > "
+      "/proc/sys/vm/compact_memory)";
   if (kv >= KernelVersion{5, 9})
     s += "; kcompactd and proactive compaction (vm.compaction_proactiveness) run it in the background";
   else if (kv >= KernelVersion{4, 6})
@@ -677,7 +689,8 @@ void fragmentation_advice(Explanation& ex, const ExplainRequest& req) {
   ex.advice.push_back(headroom_advice(req.kv));
   if (!req.gfp.can_sleep)
     ex.advice.push_back(
-        "avoid high-order atomic allocations: the caller (driver/slab cache) should fall back to order-0 pages; "
+        "avoid high-order atomic allocations: the caller (driver/slab cache) should fall back to order-0 "
+        "pages; "
         "e.g. smaller MTU or ring sizes for network drivers");
   else if (req.order >= 3)
     ex.advice.push_back(std::string("a sleeping order-") + std::to_string(req.order) +
@@ -691,13 +704,15 @@ void fragmentation_advice(Explanation& ex, const ExplainRequest& req) {
 
 void lowfree_advice(Explanation& ex, const ExplainRequest& req) {
   ex.advice.push_back(
-      "the zone ran out of free pages faster than reclaim refilled it: raise vm.min_free_kbytes (wakes kswapd "
+      "the zone ran out of free pages faster than reclaim refilled it: raise vm.min_free_kbytes (wakes "
+      "kswapd "
       "earlier and enlarges the reserve atomic allocations may dip into)");
   if (!req.gfp.can_sleep)
-    ex.advice.push_back(std::string("atomic allocations cannot reclaim; bursts (network receive, interrupt "
-                                    "handlers) need that headroom") +
-                        (req.kv >= KernelVersion{4, 6} ? ": see vm.watermark_scale_factor (4.6+) and" : ": see") +
-                        " the driver's buffer sizes");
+    ex.advice.push_back(
+        std::string("atomic allocations cannot reclaim; bursts (network receive, interrupt "
+                    "handlers) need that headroom") +
+        (req.kv >= KernelVersion{4, 6} ? ": see vm.watermark_scale_factor (4.6+) and" : ": see") +
+        " the driver's buffer sizes");
   else
     ex.advice.push_back(
         "a sleeping allocation failing here means reclaim found nothing to free: check for memory held by "
@@ -710,7 +725,8 @@ void set_advice(Explanation& ex, const ExplainRequest& req) {
     case Cause::LowFree: lowfree_advice(ex, req); break;
     case Cause::Reserve:
       ex.advice.push_back(
-          "lowmem_reserve (vm.lowmem_reserve_ratio) deliberately keeps lower zones for allocations that can only "
+          "lowmem_reserve (vm.lowmem_reserve_ratio) deliberately keeps lower zones for allocations that can "
+          "only "
           "use them; the real shortage is in the higher zone");
       break;
     case Cause::Migratetype:
@@ -722,25 +738,30 @@ void set_advice(Explanation& ex, const ExplainRequest& req) {
       ex.advice.push_back(
           "the highatomic reserve (at most ~1% of the zone, 0aaa29a56e4f) keeps high-order blocks for atomic "
           "callers; direct reclaim releases it (unreserve_highatomic_pageblock()) only when reclaim makes no "
-          "progress, so a request that gives up early (__GFP_NORETRY, no direct reclaim) never sees those blocks");
+          "progress, so a request that gives up early (__GFP_NORETRY, no direct reclaim) never sees those "
+          "blocks");
       ex.advice.push_back(compaction_advice(req.kv));
       break;
     case Cause::NotReproduced:
       ex.advice.push_back(
-          "capture /proc/zoneinfo and /proc/buddyinfo closer to the failure (kswaptrace traces the allocation "
+          "capture /proc/zoneinfo and /proc/buddyinfo closer to the failure (kswaptrace traces the "
+          "allocation "
           "path live) to see the state the allocator saw");
       break;
     case Cause::Inconclusive:
       ex.advice.push_back(
-          "paste the whole report including the Mem-Info zone lines, lowmem_reserve[] and the per-order buddy "
+          "paste the whole report including the Mem-Info zone lines, lowmem_reserve[] and the per-order "
+          "buddy "
           "lines");
       break;
   }
   if (req.xen_guest)
     ex.advice.push_back(
-        "Xen guest: memory taken away by the balloon after boot leaves watermarks and kernel buffers sized for "
+        "Xen guest: memory taken away by the balloon after boot leaves watermarks and kernel buffers sized "
+        "for "
         "the boot-time size. Give dom0 a fixed size with dom0_mem= on the Xen command line (e.g. "
-        "dom0_mem=2048M,max:2048M), and give domUs memory=maxmem or enough headroom instead of ballooning them "
+        "dom0_mem=2048M,max:2048M), and give domUs memory=maxmem or enough headroom instead of ballooning "
+        "them "
         "down to the limit");
 }
 
@@ -752,11 +773,13 @@ void set_notes(Explanation& ex, const ExplainRequest& req) {
   if (req.gfp.nomemalloc)
     ex.notes.push_back(
         "the task is kswapd, but __GFP_NOMEMALLOC keeps its PF_MEMALLOC reserves out of reach: an allocation "
-        "kswapd makes itself (e.g. from reclaim) gets the min-watermark check and, already reclaiming, no direct "
+        "kswapd makes itself (e.g. from reclaim) gets the min-watermark check and, already reclaiming, no "
+        "direct "
         "reclaim of its own");
   else
     ex.notes.push_back(
-        "the task is kswapd: its own allocations may use reserves (PF_MEMALLOC), so this one most likely ran in "
+        "the task is kswapd: its own allocations may use reserves (PF_MEMALLOC), so this one most likely ran "
+        "in "
         "interrupt context on kswapd's CPU");
 }
 
@@ -774,8 +797,8 @@ Explanation explain_with(const std::vector<WmZone>& zones, const ExplainRequest&
     zr.zone = *z;
     for (int m = 0; m < nmarks; m++) {
       int64_t mark = m == 0 ? z->min : (m == 1 ? z->low : z->high);
-      zr.marks.push_back(
-          {marks[m], check_watermark(*z, req.order, mark, ex.classzone_idx, ex.flags, rules, req.gfp.migratetype)});
+      zr.marks.push_back({marks[m], check_watermark(*z, req.order, mark, ex.classzone_idx, ex.flags, rules,
+                                                    req.gfp.migratetype)});
     }
     ex.zonelist.push_back(std::move(zr));
   }

@@ -46,17 +46,17 @@ WmAlgo wm_algo_for(KernelVersion kv);
 // one rule at the kernel release that merged its commit.
 struct WmRules {
   WmAlgo algo = WmAlgo::Pre44;
-  bool off_by_two = false;         // 2.6.37-3.2: free -= (1 << order) + 1
-  bool cma_unusable = false;       // 3.7+: free CMA pages are discounted without ALLOC_CMA
-  bool highatomic_reserve = false; // 4.4+: the highatomic reserve is discounted without ALLOC_HARDER
-  bool classzone_highest = false;  // 5.7+: lowmem_reserve index = highest zone the mask allows
-  bool free_highatomic = false;    // 6.13+: the discount is nr_free_highatomic, not the reserve size
+  bool off_by_two = false;          // 2.6.37-3.2: free -= (1 << order) + 1
+  bool cma_unusable = false;        // 3.7+: free CMA pages are discounted without ALLOC_CMA
+  bool highatomic_reserve = false;  // 4.4+: the highatomic reserve is discounted without ALLOC_HARDER
+  bool classzone_highest = false;   // 5.7+: lowmem_reserve index = highest zone the mask allows
+  bool free_highatomic = false;     // 6.13+: the discount is nr_free_highatomic, not the reserve size
 };
 
 struct WmBoundary {
-  KernelVersion at;    // first release with the change
-  const char* commit;  // the commit that made it ("hash subject")
-  const char* change;  // what it changed in the check
+  KernelVersion at;         // first release with the change
+  const char* commit;       // the commit that made it ("hash subject")
+  const char* change;       // what it changed in the check
   void (*apply)(WmRules&);  // the state after it
 };
 // All boundaries, oldest first.
@@ -68,13 +68,13 @@ std::string wm_rules_describe(const WmRules& r);
 
 enum class WmFail {
   None,
-  Watermark,    // free <= min even before lowmem_reserve: low free memory
-  Reserve,      // above min, but within lowmem_reserve[classzone]
-  Cma,          // only free CMA pages would have met the mark
-  Highatomic,   // only the highatomic reserve would have met the mark
-  OrderStep,    // pre-4.4 per-order step failed
-  NoBlock,      // no free block of the requested order or larger
-  Migratetype,  // blocks exist, but only of types this request may not use
+  Watermark,        // free <= min even before lowmem_reserve: low free memory
+  Reserve,          // above min, but within lowmem_reserve[classzone]
+  Cma,              // only free CMA pages would have met the mark
+  Highatomic,       // only the highatomic reserve would have met the mark
+  OrderStep,        // pre-4.4 per-order step failed
+  NoBlock,          // no free block of the requested order or larger
+  Migratetype,      // blocks exist, but only of types this request may not use
   HighatomicBlock,  // blocks of the order exist, but only in (H) highatomic pageblocks
 };
 const char* wm_fail_name(WmFail f);
@@ -113,7 +113,7 @@ struct ExplainRequest {
   GfpInfo gfp;
   KernelVersion kv{6, 1};
   WmAlgo algo = WmAlgo::Post44;
-  std::optional<WmRules> rules;     // default: wm_rules_for(kv) with `algo`
+  std::optional<WmRules> rules;  // default: wm_rules_for(kv) with `algo`
   // The kernel level is a guess (or a distro kernel that may carry
   // backports): boundaries in [kv_low, kv_high] are tried both ways.
   std::optional<KernelVersion> kv_low, kv_high;
