@@ -531,7 +531,9 @@ TEST(EraTable, BoundariesAreOrderedAndCiteACommit) {
   for (size_t i = 0; i < t.size(); i++) {
     EXPECT_GT(std::string(t[i].commit).size(), 10u);
     EXPECT_GT(std::string(t[i].change).size(), 10u);
-    if (i) EXPECT_LE(t[i - 1].at, t[i].at);
+    if (i) {
+      EXPECT_LE(t[i - 1].at, t[i].at);
+    }
   }
 }
 
@@ -806,7 +808,9 @@ TEST(Truncation, CutTokenIsReportedNotRead) {
   for (const auto& t : r.truncation) said = said || t.find("'min:66'") != std::string::npos;
   EXPECT_TRUE(said);
   for (const auto& z : r.zones)
-    if (z.name == "Normal") EXPECT_FALSE(z.line_complete);
+    if (z.name == "Normal") {
+      EXPECT_FALSE(z.line_complete);
+    }
   EXPECT_EQ(explain_text(r, *r.kernel).cause, Cause::Inconclusive);
 }
 
@@ -840,7 +844,9 @@ TEST(Reports, ConcatenatedReportsEachOnTheirOwn) {
       EXPECT_EQ(a.cause, b.cause) << i;
       EXPECT_EQ(a.verdict, b.verdict) << i;
     }
-    if (n > 1) EXPECT_GT(reps[1].line, reps[0].line);
+    if (n > 1) {
+      EXPECT_GT(reps[1].line, reps[0].line);
+    }
   }
 }
 
