@@ -850,6 +850,15 @@ TEST(Reports, ConcatenatedReportsEachOnTheirOwn) {
   }
 }
 
+TEST(ExplainCli, EmptyInputIsAOneLineError) {
+  std::string tmp = testing::TempDir() + "/empty-report.txt";
+  { std::ofstream o(tmp); }
+  auto r = run("explain " + tmp);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(r.out, "kswaptrace: report: the input is empty\n");
+  std::remove(tmp.c_str());
+}
+
 TEST(ExplainCli, SeveralReportsGiveAJsonArray) {
   std::string d = std::string(KST_TEST_DATA) + "/reports/";
   std::string tmp = testing::TempDir() + "/two-reports.txt";

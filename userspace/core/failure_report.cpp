@@ -636,6 +636,7 @@ std::vector<FailureReport> parse_failure_reports(std::string_view input) {
   Tokens t;
   t.text = preprocess(input);
   tokenize(t);
+  if (t.tok.empty()) throw ParseError("report: the input is empty");
   struct Head {
     size_t at, s0;
     FailureReport r;
