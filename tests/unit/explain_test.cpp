@@ -548,8 +548,8 @@ TEST(EraTable, RulesPerRelease) {
   EXPECT_FALSE(wm_rules_for(kv(5, 6)).classzone_highest);
   EXPECT_TRUE(wm_rules_for(kv(5, 7)).classzone_highest);
   EXPECT_EQ(wm_rules_for(kv(6, 4)).algo, WmAlgo::Post64);
-  EXPECT_FALSE(wm_rules_for(kv(6, 12)).free_highatomic);
-  EXPECT_TRUE(wm_rules_for(kv(6, 13)).free_highatomic);
+  EXPECT_FALSE(wm_rules_for(kv(6, 11)).free_highatomic);
+  EXPECT_TRUE(wm_rules_for(kv(6, 12)).free_highatomic);  // c928807f6f6b went into 6.12-rc7
   EXPECT_EQ(to_string(*parse_kernel_version("2.6.37-1-amd64")), "2.6.37");
 }
 
@@ -569,16 +569,16 @@ TEST(EraTable, OffByTwoBefore33) {
   EXPECT_TRUE(old.ok);
 }
 
-// 6.13+ discounts nr_free_highatomic, 4.4-6.12 nr_reserved_highatomic.
-TEST(EraTable, FreeHighatomicFrom613) {
+// 6.12+ discounts nr_free_highatomic, 4.4-6.11 nr_reserved_highatomic.
+TEST(EraTable, FreeHighatomicFrom612) {
   WmZone z = plain_zone(2000, 1000);
   z.reserved_highatomic = 1024;
   z.free_highatomic = 8;
-  WmResult r612 = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 12)), 'U');
+  WmResult r612 = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 11)), 'U');
   EXPECT_FALSE(r612.ok);
   EXPECT_EQ(r612.fail, WmFail::Highatomic);
   EXPECT_EQ(r612.free_after, 2000 - 1024);
-  WmResult r613 = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 13)), 'U');
+  WmResult r613 = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 12)), 'U');
   EXPECT_TRUE(r613.ok);
   EXPECT_EQ(r613.free_after, 2000 - 8);
   // free_highatomic not printed (before 6.16): decided only when 0 and the reserve size agree

@@ -98,7 +98,10 @@ const std::vector<WmBoundary>& wm_boundaries() {
        "1ebbb21811b7, eb2e2b425c69)",
        "ALLOC_MIN_RESERVE/ALLOC_NON_BLOCK/ALLOC_HIGHATOMIC replace ALLOC_HIGH/ALLOC_HARDER",
        [](WmRules& r) { r.algo = WmAlgo::Post64; }},
-      {{6, 13},
+      // Merged for 6.12-rc7 (mm-hotfixes-stable-2024-11-09-22-40, merge
+      // 28e43197c446, before the v6.12 tag), not 6.13; a Fixes: commit, so
+      // stable kernels before 6.12 may carry it too.
+      {{6, 12},
        "c928807f6f6b mm/page_alloc: keep track of free highatomic",
        "the discount is the free highatomic pages (nr_free_highatomic), not the reserve size",
        [](WmRules& r) { r.free_highatomic = true; }},
@@ -384,8 +387,8 @@ WmResult check_watermark(const WmZone& z, int order, int64_t mark, int classzone
                       "pages of highatomic reserve this request may not use (nr_reserved_highatomic)");
   if (z.free_highatomic >= 0)
     return check_with(z, order, mark, classzone_idx, f, rules, z.free_highatomic,
-                      "free highatomic pages this request may not use (nr_free_highatomic, 6.13+)");
-  // 6.13+ discounts the free highatomic pages, which reports before
+                      "free highatomic pages this request may not use (nr_free_highatomic, 6.12+)");
+  // 6.12+ discounts the free highatomic pages, which reports before
   // show_free_areas() printed free_highatomic do not show: anything from 0
   // to the reserve size. Decide only when both ends agree.
   WmResult lo = check_with(z, order, mark, classzone_idx, f, rules, 0, "");

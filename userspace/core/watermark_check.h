@@ -26,7 +26,7 @@ struct WmZone {
   std::vector<int64_t> lowmem_reserve;  // empty = not known
   int64_t free_cma = 0;
   int64_t reserved_highatomic = 0;
-  int64_t free_highatomic = -1;  // nr_free_highatomic (6.13+); -1 = not printed/known
+  int64_t free_highatomic = -1;  // nr_free_highatomic (6.12+); -1 = not printed/known
   std::vector<int64_t> nr_free;  // free blocks per order; empty = not known
   std::vector<std::string> mt;   // migratetype letters per order ("" = none printed)
   bool mt_known = false;         // the buddy line carried letters
@@ -50,7 +50,7 @@ struct WmRules {
   bool cma_unusable = false;        // 3.7+: free CMA pages are discounted without ALLOC_CMA
   bool highatomic_reserve = false;  // 4.4+: the highatomic reserve is discounted without ALLOC_HARDER
   bool classzone_highest = false;   // 5.7+: lowmem_reserve index = highest zone the mask allows
-  bool free_highatomic = false;     // 6.13+: the discount is nr_free_highatomic, not the reserve size
+  bool free_highatomic = false;     // 6.12+: the discount is nr_free_highatomic, not the reserve size
 };
 
 struct WmBoundary {
