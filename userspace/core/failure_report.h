@@ -27,7 +27,7 @@ struct ReportZone {
   bool has_line = false;  // the "Zone free:..kB min:..kB" line was seen
   int64_t free_kb = 0, min_kb = 0, low_kb = 0, high_kb = 0, boost_kb = 0;
   int64_t reserved_highatomic_kb = 0, free_cma_kb = 0, managed_kb = -1, present_kb = -1;
-  int64_t free_highatomic_kb = -1;      // printed from 6.16 on
+  int64_t free_highatomic_kb = -1;      // printed since the 2025 show_free_areas() change (~6.16)
   bool line_complete = false;           // free/min/low/high, and ended by a whole lowmem_reserve[] line
   std::vector<int64_t> lowmem_reserve;  // pages, as printed
   bool has_buddy = false;
