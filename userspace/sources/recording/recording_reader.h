@@ -61,6 +61,9 @@ class RecordingReader {
   // delivered (0: one per CPU beyond the reading thread; 1: none, serial).
   // Delivery stays in write order on the calling thread, the same items,
   // warnings and stats either way.
+  // Default 1: on the 2-CPU build host, shared with other builds, decoding
+  // ahead on another thread made `report` 0.54x as fast (docs/recording.md,
+  // scripts/bench-offline), so it is opt-in (report --decode-threads).
   void set_decode_threads(unsigned n) { decode_threads_ = n; }
   const ReadStats& stats() const { return stats_; }
   // The runs of the segments kept, oldest first; complete after read().
@@ -85,7 +88,7 @@ class RecordingReader {
   std::vector<int64_t> seg_shift_;  // ns added to the segment's timestamps (another boot)
   std::vector<rec::RecordingRun> runs_;
   ReadStats stats_;
-  unsigned decode_threads_ = 0;
+  unsigned decode_threads_ = 1;  // serial by default: see set_decode_threads
 };
 
 // Wall-clock time of a recording timestamp, as "YYYY-MM-DD HH:MM:SS.mmm" local.
