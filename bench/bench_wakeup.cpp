@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   const uint64_t lost = src->tracer().probe_counters().ringbuf_drops;
   std::sort(delay.begin(), delay.end());
   auto pct = [&](double p) {
-    return delay.empty() ? 0.0 : delay[std::min(delay.size() - 1, static_cast<size_t>(p * delay.size()))] / 1e6;
+    return delay.empty() ? 0.0
+                         : delay[std::min(delay.size() - 1, static_cast<size_t>(p * delay.size()))] / 1e6;
   };
   printf("%-7s %8.0f events/s  %6.2f us CPU/event  delay ms: median %.2f p99 %.2f max %.2f  lost %llu\n",
          argv[2], delay.size() / wall, delay.empty() ? 0.0 : cpu * 1e6 / delay.size(), pct(0.5), pct(0.99),

@@ -118,14 +118,15 @@ int run_export(const ExportOptions& o) {
     return write_failed();
   }
   mark_runs(b, reader->runs(), from, to);
-  nlohmann::json other = {{"recording_id", h.recording_id},
-                          {"hostname", h.hostname},
-                          {"kernel_release", h.kernel_release},
-                          {"origin_wall_time", wall_time(h, window_start)},
-                          {"origin_realtime_ns", static_cast<int64_t>(origin) + h.realtime_offset_ns},
-                          {"clock", origin ? "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"
-                                           : "CLOCK_MONOTONIC of the recorded host, microseconds"},
-                          {"runs", runs_json(reader->runs())}};
+  nlohmann::json other = {
+      {"recording_id", h.recording_id},
+      {"hostname", h.hostname},
+      {"kernel_release", h.kernel_release},
+      {"origin_wall_time", wall_time(h, window_start)},
+      {"origin_realtime_ns", static_cast<int64_t>(origin) + h.realtime_offset_ns},
+      {"clock", origin ? "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"
+                       : "CLOCK_MONOTONIC of the recorded host, microseconds"},
+      {"runs", runs_json(reader->runs())}};
   b.finish(last, other);
   if (o.out == "-") {
     if (!out.flush()) return write_failed();

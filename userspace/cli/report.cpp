@@ -132,7 +132,8 @@ void register_report(CLI::App& app, Registry& reg) {
   sub->add_flag("-j,--json", o->json, "print the summary as JSON");
   sub->add_flag("--strict", o->strict,
                 "exit 4 when the recording is damaged (blocks skipped); the report is printed either way");
-  sub->add_option("--decode-threads", o->decode_threads, "threads decoding blocks (0: one per CPU; 1: serial, the default)")
+  sub->add_option("--decode-threads", o->decode_threads,
+                  "threads decoding blocks (0: one per CPU; 1: serial, the default)")
       ->check(CLI::Range(0u, 256u))
       ->group("");  // hidden
   reg.push_back({sub, [o]() { return run_report(*o); }});

@@ -49,7 +49,11 @@ void ChromeTraceBuilder::emit(const nlohmann::json& ev) {
 
 void ChromeTraceBuilder::process_name(int pid, const std::string& name, int sort) {
   emit({{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"tid", pid}, {"args", {{"name", name}}}});
-  emit({{"ph", "M"}, {"name", "process_sort_index"}, {"pid", pid}, {"tid", pid}, {"args", {{"sort_index", sort}}}});
+  emit({{"ph", "M"},
+        {"name", "process_sort_index"},
+        {"pid", pid},
+        {"tid", pid},
+        {"args", {{"sort_index", sort}}}});
 }
 
 int ChromeTraceBuilder::kswapd_pid(int32_t nid) {
@@ -72,12 +76,16 @@ double ChromeTraceBuilder::us(TimeNs ts) const {
 }
 
 void ChromeTraceBuilder::thread_name(int pid, int64_t tid, const std::string& name) {
-  emit(
-      {{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
+  emit({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
 }
 
 void ChromeTraceBuilder::counter(const std::string& name, TimeNs ts, const nlohmann::json& args) {
-  emit({{"ph", "C"}, {"name", name}, {"pid", kPidCounters}, {"tid", kPidCounters}, {"ts", us(ts)}, {"args", args}});
+  emit({{"ph", "C"},
+        {"name", name},
+        {"pid", kPidCounters},
+        {"tid", kPidCounters},
+        {"ts", us(ts)},
+        {"args", args}});
 }
 
 void ChromeTraceBuilder::instant(const std::string& name, TimeNs ts, const nlohmann::json& args, int pid,
@@ -126,7 +134,8 @@ void ChromeTraceBuilder::on_event(const Event& e) {
                   {"tid", pid},
                   {"ts", us(a.since)},
                   {"dur", (e.ts - a.since) / 1e3},
-                  {"args", {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"nid", x.nid}}}});
+                  {"args",
+                   {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"nid", x.nid}}}});
             awake_.erase(it);
           },
           [&](const WakeupKswapd& x) { ++wakeup_requests_[x.nid]; },
@@ -148,7 +157,10 @@ void ChromeTraceBuilder::on_event(const Event& e) {
                   {"ts", us(b)},
                   {"dur", (x.end_ns > b ? x.end_ns - b : 0) / 1e3},
                   {"args",
-                   {{"comm", x.comm}, {"order", x.order}, {"gfp", hex(x.gfp)}, {"nr_reclaimed", x.nr_reclaimed}}}});
+                   {{"comm", x.comm},
+                    {"order", x.order},
+                    {"gfp", hex(x.gfp)},
+                    {"nr_reclaimed", x.nr_reclaimed}}}});
           },
           [&](const ReclaimCounters&) {},
           [&](const AllocCounters& x) {
@@ -246,14 +258,16 @@ void ChromeTraceBuilder::on_event(const Event& e) {
 void ChromeTraceBuilder::finish(TimeNs end, const nlohmann::json& other) {
   for (const auto& [nid, a] : awake_) {
     const int pid = kswapd_pid(nid);
-    emit({{"ph", "X"},
-          {"name", "kswapd awake"},
-          {"cat", "kswapd"},
-          {"pid", pid},
-          {"tid", pid},
-          {"ts", us(a.since)},
-          {"dur", (end > a.since ? end - a.since : 0) / 1e3},
-          {"args", {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"nid", nid}, {"open", true}}}});
+    emit(
+        {{"ph", "X"},
+         {"name", "kswapd awake"},
+         {"cat", "kswapd"},
+         {"pid", pid},
+         {"tid", pid},
+         {"ts", us(a.since)},
+         {"dur", (end > a.since ? end - a.since : 0) / 1e3},
+         {"args",
+          {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"nid", nid}, {"open", true}}}});
   }
   awake_.clear();
   out_ << "\n],\"otherData\":" << json_text(other) << "}\n";

@@ -67,10 +67,10 @@ class ChromeTraceBuilder {
   TimeNs origin_;
   std::ostream& out_;
   uint64_t written_ = 0;
-  std::map<int32_t, Awake> awake_;              // by node
-  std::map<int64_t, std::string> named_tasks_;  // direct-reclaim threads named so far
-  std::map<int32_t, int32_t> kswapd_pids_;      // by node, from the kswapd CPU samples
-  std::map<int32_t, int> named_nodes_;          // by node: the pid its track was named under
+  std::map<int32_t, Awake> awake_;                         // by node
+  std::map<int64_t, std::string> named_tasks_;             // direct-reclaim threads named so far
+  std::map<int32_t, int32_t> kswapd_pids_;                 // by node, from the kswapd CPU samples
+  std::map<int32_t, int> named_nodes_;                     // by node: the pid its track was named under
   std::map<int32_t, uint64_t> wakeup_requests_;            // since the last sample, by node
   std::optional<std::pair<TimeNs, uint64_t>> last_alloc_;  // ts, cumulative pages
   TimeNs last_wakeup_sample_ = 0;

@@ -358,7 +358,8 @@ RecordingReader::DecodedBlock RecordingReader::decode_at(std::string_view data, 
         continue;
       }
       if (!e) {
-        o.kind = (r.tag & rec::kTagCritical) ? DecodedBlock::Rec::Kind::Critical : DecodedBlock::Rec::Kind::Unknown;
+        o.kind = (r.tag & rec::kTagCritical) ? DecodedBlock::Rec::Kind::Critical
+                                             : DecodedBlock::Rec::Kind::Unknown;
         continue;
       }
       item.event = std::move(*e);
