@@ -68,6 +68,10 @@ int run_export(const ExportOptions& o) {
   std::ofstream file;
   std::vector<char> buf(1 << 20);
   if (o.out != "-") {
+    // created 0600 as before (the trace holds process names); ofstream then keeps the mode
+    const int fd = ::open(o.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return fail("cannot create " + o.out + ": " + std::strerror(errno));
+    ::close(fd);
     file.rdbuf()->pubsetbuf(buf.data(), static_cast<std::streamsize>(buf.size()));
     file.open(o.out, std::ios::out | std::ios::trunc | std::ios::binary);
     if (!file) return fail("cannot create " + o.out + ": " + std::strerror(errno));
