@@ -768,9 +768,11 @@ TEST(Recording, SigkillMidWriteLosesAtMostTheLastFlushInterval) {
 
 TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
   const auto ev = synthetic_stream(3);
-  ChromeTraceBuilder b(kStart);
+  std::ostringstream os;
+  ChromeTraceBuilder b(kStart, os);
   for (const auto& e : ev) b.on_event(e);
-  const nlohmann::json j = b.finish(ev.back().ts);
+  b.finish(ev.back().ts);
+  const nlohmann::json j = nlohmann::json::parse(os.str());
   int kswapd = 0, reclaim = 0, free_ctr = 0, alloc_ctr = 0, open = 0;
   for (const auto& e : j["traceEvents"]) {
     const std::string ph = e["ph"], name = e["name"];
@@ -778,7 +780,9 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
       ++kswapd;
       if (e["args"].contains("open")) {
         ++open;
-        EXPECT_EQ(e["tid"], 1);
+        // node 1's kswapd: its real pid from the samples, a process of its own
+        EXPECT_EQ(e["pid"], 78);
+        EXPECT_EQ(e["tid"], 78);
       } else {
         EXPECT_DOUBLE_EQ(e["dur"].get<double>(), 300000.0);  // wake at +100 ms, sleep at +400 ms
         EXPECT_EQ(e["args"]["balance_passes"], 2);
@@ -786,6 +790,7 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
     }
     if (ph == "X" && (name == "direct reclaim" || name == "memcg reclaim")) {
       ++reclaim;
+      EXPECT_EQ(e["pid"], 4001);  // the task's real tid
       EXPECT_EQ(e["tid"], 4001);
     }
     if (ph == "C" && name.rfind("free pages node", 0) == 0) ++free_ctr;
@@ -801,18 +806,40 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
   EXPECT_EQ(alloc_ctr, 3);
   int hot = 0;
   for (const auto& e : j["traceEvents"])
-    if (e["ph"] == "i" && e["pid"] == 4) ++hot;
+    if (e["ph"] == "i" && e["pid"] == ChromeTraceBuilder::kPidHotadd) ++hot;
   EXPECT_EQ(hot, 4);  // add_memory, 2 uevents, zone watermarks
   int verdicts = 0;
   for (const auto& e : j["traceEvents"])
     if (e["ph"] == "i" && e["cat"] == "verdict") {
       ++verdicts;
       EXPECT_EQ(e["name"], "TINY-ZONE raised");
-      EXPECT_EQ(e["pid"], 1);  // the kswapd process, node 0's thread
-      EXPECT_EQ(e["tid"], 0);
+      EXPECT_EQ(e["pid"], 77);  // node 0's kswapd
+      EXPECT_EQ(e["tid"], 77);
       EXPECT_EQ(e["args"]["evidence"]["managed"], 9);
     }
   EXPECT_EQ(verdicts, 1);
+  // every pid is a real one or above PID_MAX_LIMIT (no collision with a system trace)
+  for (const auto& e : j["traceEvents"]) {
+    const int pid = e["pid"];
+    EXPECT_TRUE(pid == 77 || pid == 78 || pid == 4001 || pid > (1 << 22)) << e.dump();
+  }
+}
+
+TEST(ChromeTrace, KswapdWithoutAPidSampleGetsAPidNoTaskCanHave) {
+  std::ostringstream os;
+  ChromeTraceBuilder b(kStart, os);
+  b.on_event({kStart + 1000, KswapdWake{0, 2, 0}});
+  b.on_event({kStart + 2000, KswapdSleep{0}});
+  b.finish(kStart + 3000);
+  const nlohmann::json j = nlohmann::json::parse(os.str());
+  int slices = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "X") {
+      ++slices;
+      EXPECT_EQ(e["pid"], ChromeTraceBuilder::kPidKswapdUnknown);
+      EXPECT_GT(e["pid"].get<int>(), 1 << 22);
+    }
+  EXPECT_EQ(slices, 1);
 }
 
 TEST(Recording, ReportListsTheVerdictChangesRecordedLive) {

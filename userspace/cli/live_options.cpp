@@ -22,6 +22,9 @@ void add_plan_options(CLI::App& app, LiveOptions& o) {
 void add_live_options(CLI::App& app, LiveOptions& o) {
   app.add_flag("-v,--verbose", o.verbose, "show libbpf's messages (verifier log on load errors)");
   add_plan_options(app, o);
+  app.add_flag("--wakeup-every-event", o.wake_every_event,
+               "wake the reader on every ring-buffer record (the baseline of scripts/bench-wakeup)")
+      ->group("");  // hidden
 }
 
 std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe& probe) {
@@ -29,6 +32,7 @@ std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe&
   topts.mode = parse_attach_mode(o.attach);
   topts.hotadd_funcs = parse_func_probe_mode(o.hotadd_probes);
   topts.verbose = o.verbose;
+  topts.batch_wakeups = !o.wake_every_event;
   try {
     return std::make_unique<LiveSource>(topts, probe);
   } catch (const TraceError& e) {

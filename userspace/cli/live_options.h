@@ -16,6 +16,7 @@ struct LiveOptions {
   std::string hotadd_probes = "auto";  // hot-add function probes: auto, fentry, kprobe, none
   std::string btf;                     // BTF file instead of /sys/kernel/btf/vmlinux
   bool verbose = false;                // libbpf's messages
+  bool wake_every_event = false;       // hidden: no ring-buffer wake-up batching (benchmark baseline)
 };
 
 // --attach, --hotadd-probes, --btf on APP: what decides the attach plan

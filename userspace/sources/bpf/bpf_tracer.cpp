@@ -107,6 +107,7 @@ struct BpfTracer::Impl {
   BpfTracer* owner = nullptr;
   std::vector<std::pair<int32_t, int32_t>> slots;  // zone slot -> (nid, zid); (-1, -1) at the unknown slot
   int ncpus = 1;
+  bool batched = false;
 
   static int on_record(void* ctx, void* data, size_t size) {
     auto* self = static_cast<Impl*>(ctx);
@@ -150,6 +151,8 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
       direct_reclaim_bit == KST_GFP_USUAL_DIRECT_RECLAIM_BIT && movable_bit == KST_GFP_USUAL_MOVABLE_BIT;
 
   bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_bytes);
+  impl_->batched = opts.batch_wakeups;
+  skel->rodata->wakeup_bytes = opts.batch_wakeups ? opts.ringbuf_bytes / TracerOptions::kWakeupFraction : 0;
   impl_->ncpus = libbpf_num_possible_cpus();
   if (impl_->ncpus <= 0) throw TraceError("cannot count possible CPUs: " + errstr(impl_->ncpus));
 
@@ -187,7 +190,14 @@ BpfTracer::~BpfTracer() = default;
 
 int BpfTracer::poll(int timeout_ms, const EventSink& sink) {
   impl_->sink = &sink;
+  if (impl_->batched) timeout_ms = std::min(timeout_ms, TracerOptions::kMaxBatchLatencyMs);
   int n = ring_buffer__poll(impl_->rb.get(), timeout_ms);
+  // Records submitted with BPF_RB_NO_WAKEUP do not make the ring buffer's fd
+  // ready, so a poll that timed out has not looked at them: consume them now.
+  if (impl_->batched && n >= 0) {
+    const int more = ring_buffer__consume(impl_->rb.get());
+    n = more < 0 ? more : n + more;
+  }
   impl_->sink = nullptr;
   if (n < 0 && n != -EINTR) throw TraceError("ring buffer poll failed: " + errstr(n));
   return n < 0 ? 0 : n;
