@@ -12,19 +12,9 @@
 need_root
 ensure_tracefs
 [ -d /sys/kernel/tracing/instances ] || skip "tracefs has no instances directory"
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-	cg=/sys/fs/cgroup limit=memory.max
-	grep -qw memory $cg/cgroup.subtree_control || echo "+memory" > $cg/cgroup.subtree_control || true
-elif [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
-	cg=/sys/fs/cgroup/memory limit=memory.limit_in_bytes
-else
-	skip "no memory cgroup controller"
-fi
-grp=$cg/kst-rt-$$
-mkdir "$grp" || skip "cannot create a cgroup under $cg"
-cleanup() { kill $tpid $bpid 2>/dev/null; rmdir "$grp" 2>/dev/null; rm -rf "$TMP"; }
+memcg_create kst-rt-$$ 64M || skip "no memory cgroup controller, or cannot create a 64 MiB group"
+cleanup() { kill $tpid $bpid 2>/dev/null; wait 2>/dev/null; memcg_remove; rm -rf "$TMP"; }
 trap cleanup EXIT
-echo 64M > "$grp/$limit" || die "cannot set $limit"
 
 "$KST" -d 10 --json --backend tracefs > "$TMP/tracefs.json" 2> "$TMP/tracefs.err" &
 tpid=$!

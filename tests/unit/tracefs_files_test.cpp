@@ -1,12 +1,12 @@
 // The tracefs backend's file helpers on plain directories and strings.
+#include "sources/tracefs/tracefs_files.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
-
-#include "sources/tracefs/tracefs_files.h"
 
 namespace kst {
 namespace {

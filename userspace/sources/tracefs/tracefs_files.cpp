@@ -62,7 +62,8 @@ bool instance_owner(const std::string& name, int* pid) {
   return true;
 }
 
-bool write_instance_file(const std::string& dir, const std::string& file, const std::string& value, bool must) {
+bool write_instance_file(const std::string& dir, const std::string& file, const std::string& value,
+                         bool must) {
   const std::string path = dir + "/" + file;
   const int fd = open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   bool ok = fd >= 0 && write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
@@ -104,7 +105,8 @@ uint64_t instance_lost_events(const std::string& dir) {
       const size_t colon = line.find(':');
       if (colon == std::string::npos) continue;
       const std::string key = line.substr(0, colon);
-      if (key == "overrun" || key == "dropped events") lost += std::strtoull(line.c_str() + colon + 1, nullptr, 10);
+      if (key == "overrun" || key == "dropped events")
+        lost += std::strtoull(line.c_str() + colon + 1, nullptr, 10);
     }
   }
   return lost;

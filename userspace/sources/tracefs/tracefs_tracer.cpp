@@ -159,7 +159,7 @@ struct TracefsTracer::Impl {
 
   // page allocations, streamed: zone slots like the BPF source's
   bool alloc_stream = false;
-  std::vector<std::pair<int32_t, int32_t>> slots;  // slot -> (nid, zid)
+  std::vector<std::pair<int32_t, int32_t>> slots;     // slot -> (nid, zid)
   std::vector<std::pair<uint64_t, uint64_t>> ranges;  // slot -> [start, start + spanned)
   std::vector<uint64_t> alloc;                        // kst_alloc_index(slot, order, mt, cls)
   uint32_t direct_reclaim_bit = KST_GFP_USUAL_DIRECT_RECLAIM_BIT, movable_bit = KST_GFP_USUAL_MOVABLE_BIT;
@@ -204,7 +204,8 @@ void TracefsTracer::Impl::setup_instance(const TracefsOptions& opts, SourceInfo&
       continue;
     }
     const std::string full = std::string(s.sys) + ":" + s.name;
-    if (!write_instance_file(inst_dir, std::string("events/") + s.sys + "/" + s.name + "/enable", "1", false)) {
+    if (!write_instance_file(inst_dir, std::string("events/") + s.sys + "/" + s.name + "/enable", "1",
+                             false)) {
       if (s.required) throw TraceError("cannot enable " + full + " in " + inst_dir);
       info.attach[s.name] = "missing";
       info.degraded.push_back(full + " not traced: this kernel has no such tracepoint");
@@ -280,7 +281,8 @@ void TracefsTracer::Impl::decode_page(int /*cpu*/) {
   if (missed > 0) missed_pages += static_cast<uint64_t>(missed);
   unsigned long long ts = 0;
   for (void* data = kbuffer_read_event(kbuf, &ts); data; data = kbuffer_next_event(kbuf, &ts)) {
-    const int id = static_cast<int>(tep_read_number(tep, static_cast<char*>(data) + type_field_off, type_field_size));
+    const int id =
+        static_cast<int>(tep_read_number(tep, static_cast<char*>(data) + type_field_off, type_field_size));
     auto it = kinds.find(id);
     if (it == kinds.end()) continue;
     const Kind k = it->second;
@@ -332,9 +334,7 @@ void TracefsTracer::Impl::process(const EventSink& sink) {
   std::stable_sort(batch.begin(), batch.end(), [](const Rec& a, const Rec& b) { return a.ts < b.ts; });
   for (const Rec& r : batch) {
     switch (r.kind) {
-      case KWake:
-        sink(Event{r.ts, KswapdWake{(int32_t)r.v[0], (int32_t)r.v[1], (int32_t)r.v[2]}});
-        break;
+      case KWake: sink(Event{r.ts, KswapdWake{(int32_t)r.v[0], (int32_t)r.v[1], (int32_t)r.v[2]}}); break;
       case KSleep: sink(Event{r.ts, KswapdSleep{(int32_t)r.v[0]}}); break;
       case KWakeup:
         sink(Event{r.ts, WakeupKswapd{(int32_t)r.v[0], (int32_t)r.v[1], (int32_t)r.v[2], (uint64_t)r.v[3],
@@ -427,7 +427,8 @@ int TracefsTracer::poll(int timeout_ms, const EventSink& sink) {
   std::vector<pollfd> pfds;
   for (int fd : impl_->cpu_fds) pfds.push_back({fd, POLLIN, 0});
   const int r = ::poll(pfds.data(), pfds.size(), timeout_ms);
-  if (r < 0 && errno != EINTR) throw TraceError(std::string("poll of trace_pipe_raw failed: ") + strerror(errno));
+  if (r < 0 && errno != EINTR)
+    throw TraceError(std::string("poll of trace_pipe_raw failed: ") + strerror(errno));
   if (r < 0) return 0;
   return impl_->read_cpus(sink);
 }
