@@ -67,7 +67,9 @@ int run_features(const FeaturesOptions& o) {
   }
   rows.push_back({"kprobes", probe.kprobes()});
   std::vector<AttachPlan> plan = plan_attach(probe, parse_attach_mode(o.plan.attach));
-  const auto [backend, backend_why] = preview_backend(probe, plan, o.plan.backend);
+  // as open_live_source: an explicit --btf means BPF
+  const auto [backend, backend_why] =
+      preview_backend(probe, plan, o.plan.backend == "auto" && !o.plan.btf.empty() ? "bpf" : o.plan.backend);
 
   // memory hot-add sources (issue 6): what `kswaptrace` would use here
   struct HotAddRow {

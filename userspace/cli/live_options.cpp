@@ -43,6 +43,8 @@ std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe&
   topts.verbose = o.verbose;
   BackendOptions bo;
   bo.backend = parse_backend(o.backend);
+  // an explicit BTF file asks for BPF: a bad one is an error, not a reason to fall back
+  if (bo.backend == Backend::Auto && !o.btf.empty()) bo.backend = Backend::Bpf;
   bo.tracefs.alloc = parse_tracefs_alloc(o.tracefs_alloc);
   try {
     auto src = std::make_unique<LiveSource>(topts, probe, ProcReader(), bo);
