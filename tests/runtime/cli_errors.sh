@@ -21,9 +21,12 @@ expect_fail 2 "" "$KST" --btf /nonexistent/btf
 expect_fail 2 "" "$KST" --attach kprobe
 expect_fail 2 "" "$KST" watch --hotadd-probes uprobe
 expect_fail 1 "no kernel BTF" "$KST" --btf /etc/hostname -d 1
+expect_fail 2 "" "$KST" --backend xen -d 1
+expect_fail 2 "" "$KST" watch --tracefs-alloc hist
 
 "$KST" features > "$TMP/f" || die "features failed"
 grep -q "^tp_btf" "$TMP/f" || die "features does not report tp_btf"
+grep -q "^backend    bpf: " "$TMP/f" || die "features does not say the bpf backend would run"
 grep -q "kmem:mm_page_alloc" "$TMP/f" || die "features does not list mm_page_alloc"
 "$KST" features --json > "$TMP/fj" || die "features --json failed"
 json "$TMP/fj" "j['features']['btf']['ok']" | grep -q True || die "features --json: btf not ok"
