@@ -29,6 +29,8 @@ std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe&
   topts.mode = parse_attach_mode(o.attach);
   topts.hotadd_funcs = parse_func_probe_mode(o.hotadd_probes);
   topts.verbose = o.verbose;
+  topts.filter = o.filter;
+  topts.by_tgid = o.by_tgid;
   try {
     return std::make_unique<LiveSource>(topts, probe);
   } catch (const TraceError& e) {

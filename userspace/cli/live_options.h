@@ -16,6 +16,8 @@ struct LiveOptions {
   std::string hotadd_probes = "auto";  // hot-add function probes: auto, fentry, kprobe, none
   std::string btf;                     // BTF file instead of /sys/kernel/btf/vmlinux
   bool verbose = false;                // libbpf's messages
+  TraceFilter filter;                  // -p, -c, resolved (cli/trace_scope.h)
+  bool by_tgid = false;                // -- CMD: its processes, added once it is forked
 };
 
 // --attach, --hotadd-probes, --btf on APP: what decides the attach plan

@@ -1,5 +1,7 @@
 #include "sinks/trace/chrome_trace.h"
 
+#include "core/reclaim_tracker.h"
+
 #include <cstdio>
 
 namespace kst {
@@ -140,7 +142,8 @@ void ChromeTraceBuilder::on_event(const Event& e) {
                                 {{"comm", x.comm},
                                  {"order", x.order},
                                  {"gfp", hex(x.gfp)},
-                                 {"nr_reclaimed", x.nr_reclaimed}}}});
+                                 {"nr_reclaimed", x.nr_reclaimed},
+                                 {"cgroup", cgroup_key(x)}}}});
           },
           [&](const ReclaimCounters&) {},
           [&](const AllocCounters& x) {

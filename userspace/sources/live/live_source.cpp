@@ -13,7 +13,7 @@ TimeNs monotonic_now() {
 }
 
 LiveSource::LiveSource(const TracerOptions& opts, FeatureProbe& probe, ProcReader proc)
-    : proc_(std::move(proc)) {
+    : proc_(std::move(proc)), cgroups_(find_memcg_hierarchy()) {
   info_.backend = "bpf";
   info_.kernel_release = proc_.kernel_release();
   tracer_ = std::make_unique<BpfTracer>(opts, probe, info_);
@@ -28,13 +28,20 @@ LiveSource::LiveSource(const TracerOptions& opts, FeatureProbe& probe, ProcReade
 
 LiveSource::~LiveSource() = default;
 
+EventSink LiveSource::with_cgroup_paths(const EventSink& sink) {
+  return [this, &sink](Event&& e) {
+    if (auto* d = std::get_if<DirectReclaim>(&e.data)) d->cgroup = cgroups_.path_of(d->cgroup_id);
+    sink(std::move(e));
+  };
+}
+
 void LiveSource::poll(int timeout_ms, const EventSink& sink) {
-  tracer_->poll(timeout_ms, sink);
+  tracer_->poll(timeout_ms, with_cgroup_paths(sink));
   if (hotadd_) hotadd_->poll(sink);
 }
 
 void LiveSource::drain(const EventSink& sink) {
-  tracer_->drain(sink);
+  tracer_->drain(with_cgroup_paths(sink));
   if (hotadd_) hotadd_->poll(sink);
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/event.h"
 #include "sources/bpf/bpf_tracer.h"
+#include "sources/cgroup/cgroup_fs.h"
 #include "sources/procfs/procfs.h"
 
 namespace kst {
@@ -31,12 +32,18 @@ class LiveSource {
   // that events precede the samples that count them.
   std::vector<Event> sample();
   BpfTracer& tracer() { return *tracer_; }
+  // The memory cgroup hierarchy reclaim episodes are attributed in (nullopt: none).
+  const std::optional<MemcgHierarchy>& memcg_hierarchy() const { return cgroups_.hierarchy(); }
 
  private:
   SourceInfo info_;
   ProcReader proc_;
   std::unique_ptr<BpfTracer> tracer_;
   std::unique_ptr<HotAddMonitor> hotadd_;  // null with TracerOptions::hotadd off
+  // reclaim episodes get their cgroup's path here, when they are traced: the
+  // cgroup may be gone by the time a recording is read
+  EventSink with_cgroup_paths(const EventSink& sink);
+  CgroupResolver cgroups_;
   std::string zone_layout_;                // start_pfn/spanned of every zone, to notice growth
 };
 
