@@ -251,7 +251,7 @@ int main(int argc, char** argv) {
                       skel_mover(empty->progs.counter_tp_page_alloc, &empty->links.counter_tp_page_alloc));
   const size_t nrounds = 2 * movers.size();  // every position twice
   std::map<std::string, std::vector<double>> ns_runs, ratios;
-  std::vector<double> to_floor;  // kswaptrace / one per-CPU counter, per round
+  std::vector<double> to_floor;                              // kswaptrace / one per-CPU counter, per round
   std::map<std::string, std::vector<double>> to_unfiltered;  // filtered / unfiltered handler, per round
   double bps_sum = 0;
   for (size_t r = 0; r < nrounds; r++) {

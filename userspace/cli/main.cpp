@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   // command to run, not arguments for CLI11
   for (int i = 1; i < argc; i++) {
     if (std::string(argv[i]) != "--") continue;
-    if (i + 1 == argc) return fail("-- needs a command to run (kswaptrace [options] -- CMD ARGS...)", kExitUsage);
+    if (i + 1 == argc)
+      return fail("-- needs a command to run (kswaptrace [options] -- CMD ARGS...)", kExitUsage);
     g_command.assign(argv + i + 1, argv + argc);
     argc = i;
     break;

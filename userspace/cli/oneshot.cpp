@@ -113,7 +113,8 @@ int run_oneshot(OneshotOptions& o) {
   if (child) {
     int code = kExitError;
     const std::string err = child->release(&code);
-    if (!err.empty()) return fail("cannot run " + terminal_safe(to_valid_utf8(g_command[0])) + ": " + err, code);
+    if (!err.empty())
+      return fail("cannot run " + terminal_safe(to_valid_utf8(g_command[0])) + ": " + err, code);
   }
   if (child)
     std::cerr << "Tracing kswapd, reclaim and page allocations while the command runs...\n";

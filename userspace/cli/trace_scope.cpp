@@ -27,7 +27,8 @@ void add_scope_options(CLI::App& app, ScopeOptions& o) {
   app.add_option("-c,--cgroup", o.cgroup,
                  "trace only tasks in this memory cgroup or below it: a path in the memory hierarchy "
                  "(/a/b) or its directory (/sys/fs/cgroup/...); filtered in the kernel");
-  app.add_flag("-a,--all", o.all, "with -- CMD: trace the whole system while CMD runs, not only CMD's processes");
+  app.add_flag("-a,--all", o.all,
+               "with -- CMD: trace the whole system while CMD runs, not only CMD's processes");
 }
 
 int prepare_scope(const ScopeOptions& o, LiveOptions& live, TraceScope& scope) {

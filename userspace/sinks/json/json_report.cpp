@@ -180,7 +180,8 @@ json scope(const TraceScope& sc) {
 // every cgroup that reclaimed, worst stall first; cgroup_id 0: unknown
 json cgroup_rows(const std::map<std::string, ReclaimCgroupStats>& by) {
   std::vector<std::pair<std::string, ReclaimCgroupStats>> v(by.begin(), by.end());
-  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
+  std::sort(v.begin(), v.end(),
+            [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
   json a = json::array();
   for (const auto& [path, st] : v)
     a.push_back({{"cgroup", path},

@@ -56,6 +56,9 @@ void scope_lines(std::string& s, const TraceScope& sc) {
       out(s, ", exit status %d\n", sc.exit_status);
     else
       out(s, ", still running\n");
+    out(s, "  traced: %s\n",
+        sc.whole_system ? "the whole system while the command ran (-a)"
+                        : "the command's processes and the children they forked");
   }
   if (!sc.pids.empty()) {
     std::string p;

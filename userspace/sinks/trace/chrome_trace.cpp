@@ -1,8 +1,8 @@
 #include "sinks/trace/chrome_trace.h"
 
-#include "core/reclaim_tracker.h"
-
 #include <cstdio>
+
+#include "core/reclaim_tracker.h"
 
 namespace kst {
 namespace {

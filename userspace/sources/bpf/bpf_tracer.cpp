@@ -204,8 +204,9 @@ void BpfTracer::plan_fork_follower(FeatureProbe& probe, bool by_tgid, SourceInfo
   bpf_program__set_autoload(skel->progs.btf_process_fork, btf);
   bpf_program__set_autoload(skel->progs.tp_process_fork, tp);
   if (by_tgid && !btf && !tp)
-    info.degraded.push_back("sched:sched_process_fork not traceable: -p traces the named processes, not "
-                            "the children they fork");
+    info.degraded.push_back(
+        "sched:sched_process_fork not traceable: -p traces the named processes, not "
+        "the children they fork");
 }
 
 void BpfTracer::trace_process(uint32_t tgid) {

@@ -96,8 +96,7 @@ std::optional<MemcgHierarchy> find_memcg_hierarchy(const std::string& mountinfo)
     if (sep < 5 || sep + 3 >= f.size()) continue;
     const std::string& fstype = f[sep + 1];
     const std::string mount = unescape(f[4]);
-    if (fstype == "cgroup" && has_token(f[sep + 3], "memory", ','))
-      return MemcgHierarchy{mount, 1};
+    if (fstype == "cgroup" && has_token(f[sep + 3], "memory", ',')) return MemcgHierarchy{mount, 1};
     if (fstype == "cgroup2" && !v2) {
       std::ifstream c(mount + "/cgroup.controllers");
       std::string ctl;

@@ -30,8 +30,8 @@ std::optional<MemcgHierarchy> find_memcg_hierarchy(const std::string& mountinfo 
 
 // A cgroup chosen with -c.
 struct CgroupTarget {
-  uint64_t id = 0;  // kernfs id
-  int level = 0;    // depth below the hierarchy's root (root: 0)
+  uint64_t id = 0;   // kernfs id
+  int level = 0;     // depth below the hierarchy's root (root: 0)
   std::string path;  // in the hierarchy: "/", "/a/b"
 };
 

@@ -44,7 +44,7 @@ class LiveSource {
   // cgroup may be gone by the time a recording is read
   EventSink with_cgroup_paths(const EventSink& sink);
   CgroupResolver cgroups_;
-  std::string zone_layout_;                // start_pfn/spanned of every zone, to notice growth
+  std::string zone_layout_;  // start_pfn/spanned of every zone, to notice growth
 };
 
 }  // namespace kst
