@@ -1,12 +1,12 @@
 // Finding the memory cgroup hierarchy in mountinfo (sources/cgroup).
+#include "sources/cgroup/cgroup_fs.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <string>
-
-#include "sources/cgroup/cgroup_fs.h"
 
 namespace kst {
 namespace {
