@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   while (monotonic_now() < end) src->poll(100, sink);
   src->drain(sink);
   const double cpu = cpu_s() - c0, wall = (monotonic_now() - t0) / 1e9;
-  const uint64_t lost = src->tracer().probe_counters().ringbuf_drops;
+  const uint64_t lost = src->bpf_tracer()->probe_counters().ringbuf_drops;
   std::sort(delay.begin(), delay.end());
   auto pct = [&](double p) {
     return delay.empty() ? 0.0

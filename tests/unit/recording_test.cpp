@@ -284,6 +284,39 @@ TEST(RecordingFormat, EveryEventAlternativeRoundTrips) {
   }
 }
 
+// 1.3 appends the memory cgroup's id and path to DirectReclaim; a 1.2 record
+// (which ends after `memcg`) still decodes, with the cgroup unknown.
+TEST(RecordingFormat, DirectReclaimCarriesItsCgroupAnd12RecordsStillDecode) {
+  DirectReclaim d;
+  d.pid = 7;
+  d.comm = "dd";
+  d.memcg = true;
+  d.nr_reclaimed = 32;
+  d.cgroup_id = 4242;
+  d.cgroup = "/kubepods/pod\x1b[31m";  // untrusted bytes travel as they are
+  std::string bytes;
+  rec::append_event(bytes, Event{5, EventData{d}});
+  auto back = rec::decode_event(rec::split_records(bytes)[0]);
+  ASSERT_TRUE(back);
+  const auto& got = std::get<DirectReclaim>(back->data);
+  EXPECT_EQ(got.cgroup_id, 4242u);
+  EXPECT_EQ(got.cgroup, d.cgroup);
+  EXPECT_EQ(got.nr_reclaimed, 32u);
+
+  // the same record as 1.2 wrote it: the body without the 8 + 4 + len appended bytes
+  const size_t appended = 8 + 4 + d.cgroup.size();
+  std::string old = bytes.substr(0, bytes.size() - appended);
+  const uint32_t len = static_cast<uint32_t>(old.size() - 14);
+  std::memcpy(old.data() + 2, &len, 4);
+  auto back12 = rec::decode_event(rec::split_records(old)[0]);
+  ASSERT_TRUE(back12);
+  const auto& got12 = std::get<DirectReclaim>(back12->data);
+  EXPECT_EQ(got12.cgroup_id, 0u);
+  EXPECT_EQ(got12.cgroup, "");
+  EXPECT_TRUE(got12.memcg);
+  EXPECT_EQ(got12.nr_reclaimed, 32u);
+}
+
 // fuzz-recording found an allocation cell with order 186: `calls << order`
 // was undefined behaviour in the summary. Orders beyond any kernel's
 // MAX_PAGE_ORDER are damage, refused when the record is decoded.

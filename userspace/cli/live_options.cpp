@@ -50,6 +50,13 @@ std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe&
   // an explicit BTF file asks for BPF: a bad one is an error, not a reason to fall back
   if (bo.backend == Backend::Auto && !o.btf.empty()) bo.backend = Backend::Bpf;
   bo.tracefs.alloc = parse_tracefs_alloc(o.tracefs_alloc);
+  topts.filter = o.filter;
+  topts.by_tgid = o.by_tgid;
+  // -p, -c and -- CMD filter inside the BPF programs; the tracefs backend has
+  // no such filter, and filtering after the fact would count what -p excludes
+  const bool scoped = o.filter.active() || o.by_tgid;
+  if (scoped && bo.backend == Backend::Tracefs) fail("-p, -c and -- CMD need the BPF backend (not --backend tracefs)");
+  if (scoped) bo.backend = Backend::Bpf;
   try {
     auto src = std::make_unique<LiveSource>(topts, probe, ProcReader(), bo);
     if (!src->fallback_reason().empty())

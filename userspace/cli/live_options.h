@@ -19,6 +19,8 @@ struct LiveOptions {
   std::string tracefs_alloc = "auto";  // how the tracefs backend counts page allocations
   bool verbose = false;                // libbpf's messages
   bool wake_every_event = false;       // hidden: no ring-buffer wake-up batching (benchmark baseline)
+  TraceFilter filter;                  // -p, -c, resolved (cli/trace_scope.h)
+  bool by_tgid = false;                // -- CMD: its processes, added once it is forked
 };
 
 // --backend, --tracefs-alloc, --attach, --hotadd-probes, --btf on APP: what decides the attach plan

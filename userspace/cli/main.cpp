@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/trace_scope.h"
 #include "kst_version.h"
 
 namespace kst::cli {
@@ -48,6 +49,16 @@ int main(int argc, char** argv) {
   register_export(app, reg);
   register_agent(app, reg);
   require_finite_decimals(app);
+  // `kswaptrace [options] -- CMD ARGS...`: what follows the first "--" is the
+  // command to run, not arguments for CLI11
+  for (int i = 1; i < argc; i++) {
+    if (std::string(argv[i]) != "--") continue;
+    if (i + 1 == argc)
+      return fail("-- needs a command to run (kswaptrace [options] -- CMD ARGS...)", kExitUsage);
+    g_command.assign(argv + i + 1, argv + argc);
+    argc = i;
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,8 +66,12 @@ int main(int argc, char** argv) {
     return rc == 0 ? kExitOk : kExitUsage;
   }
   // the most specific parsed command runs: a subcommand, else the one-shot
-  for (auto it = reg.rbegin(); it != reg.rend(); ++it)
-    if (it->app != &app && it->app->parsed()) return it->run();
+  for (auto it = reg.rbegin(); it != reg.rend(); ++it) {
+    if (it->app == &app || !it->app->parsed()) continue;
+    if (!g_command.empty())
+      return fail("-- CMD runs with the tracing summary only (kswaptrace [options] -- CMD)", kExitUsage);
+    return it->run();
+  }
   for (auto& r : reg)
     if (r.app == &app) return r.run();
   return kExitError;

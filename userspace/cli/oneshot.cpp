@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/live_options.h"
+#include "cli/trace_scope.h"
 #include "core/analyzer.h"
 #include "core/detector.h"
 #include "core/untrusted_text.h"
@@ -22,7 +23,36 @@ struct OneshotOptions {
   int count = 0;
   bool json = false;
   LiveOptions live;
+  ScopeOptions scope;
 };
+
+// -- CMD: fork it (held until released), and put it in the -p set
+std::unique_ptr<ChildCommand> start_command(LiveSource& src, TraceScope& scope) {
+  if (g_command.empty()) return nullptr;
+  auto child = std::make_unique<ChildCommand>(g_command);
+  if (!scope.whole_system) src.bpf_tracer()->trace_process(static_cast<uint32_t>(child->pid()));
+  scope.command_pid = static_cast<uint32_t>(child->pid());
+  return child;
+}
+
+// How the one-shot ends after its final summary: CMD's status, or an error
+// line when the -p processes went away before the window ended.
+int end_code(const TraceScope& scope, bool pids_gone, double traced_s) {
+  if (!scope.command.empty() && scope.command_exited) {
+    if (scope.signal)
+      std::cerr << "kswaptrace: command killed by signal " << scope.signal << "\n";
+    else
+      std::cerr << "kswaptrace: command exited with status " << scope.exit_status << "\n";
+    return command_exit_code(scope);
+  }
+  if (pids_gone) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", traced_s);
+    return fail(std::string("the -p process") + (scope.pids.size() > 1 ? "es" : "") + " exited after " + buf +
+                " s: tracing ended early");
+  }
+  return kExitOk;
+}
 
 void print(const Summary& s, bool json, bool lines) {
   if (json)
@@ -32,11 +62,26 @@ void print(const Summary& s, bool json, bool lines) {
   std::cout.flush();
 }
 
-int run_oneshot(const OneshotOptions& o) {
+int run_oneshot(OneshotOptions& o) {
+  TraceScope scope;
+  if (int rc = prepare_scope(o.scope, o.live, scope)) return rc;
   install_stop_signals();
   FeatureProbe probe(o.live.btf);
   std::unique_ptr<LiveSource> src = open_live_source(o.live, probe);
   if (!src) return kExitError;
+  std::unique_ptr<ChildCommand> child;
+  try {
+    child = start_command(*src, scope);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  PidWatch pid_watch(scope.pids);
+  bool pids_gone = false;
+  const auto ended = [&] {
+    if (child && child->reap(scope)) return true;
+    pids_gone = pids_gone || pid_watch.all_exited();
+    return pids_gone;
+  };
   const bool interval_mode = o.interval > 0;
   const double window = interval_mode ? o.interval : o.duration;
 
@@ -59,22 +104,32 @@ int run_oneshot(const OneshotOptions& o) {
     det.evaluate(s.end);
     s.have_verdicts = true;
     s.verdicts = det.report();
+    s.scope = scope;
     return s;
   };
   feed(src->sample());
   det.evaluate(start);
   // only now, with the first sample taken, does the window really start
-  if (window > 0 && !interval_mode)
+  if (child) {
+    int code = kExitError;
+    const std::string err = child->release(&code);
+    if (!err.empty())
+      return fail("cannot run " + terminal_safe(to_valid_utf8(g_command[0])) + ": " + err, code);
+  }
+  if (child)
+    std::cerr << "Tracing kswapd, reclaim and page allocations while the command runs...\n";
+  else if (window > 0 && !interval_mode)
     std::cerr << "Tracing kswapd, reclaim and page allocations for " << window
               << " s... Hit Ctrl-C to end.\n";
   else
     std::cerr << "Tracing kswapd, reclaim and page allocations... Hit Ctrl-C to end.\n";
+
   TimeNs next_tick = start + 1000000000ull;
   int remaining = o.count;
   const TimeNs step = window > 0 ? static_cast<TimeNs>(window * 1e9) : 0;
   TimeNs deadline = step ? start + step : 0;
   try {
-    while (!g_stop.load()) {
+    while (!g_stop.load() && !ended()) {
       src->poll(100, sink);
       const TimeNs now = monotonic_now();
       if ((!deadline || now < deadline) && now >= next_tick) {
@@ -96,16 +151,16 @@ int run_oneshot(const OneshotOptions& o) {
       for (auto& e : samples) an->on_event(e);
       deadline += step;
     }
-    // stopped by a signal: everything traced so far is reported
+    // stopped by a signal, CMD's end or the -p processes': everything traced so far is reported
     src->drain(sink);
     std::vector<Event> samples = src->sample();
     feed(samples);
-    print(with_verdicts(an->summary(samples.empty() ? monotonic_now() : samples.front().ts)), o.json,
-          interval_mode);
+    const TimeNs end = samples.empty() ? monotonic_now() : samples.front().ts;
+    print(with_verdicts(an->summary(end)), o.json, interval_mode);
+    return end_code(scope, pids_gone, (end - start) / 1e9);
   } catch (const TraceError& e) {
     return fail(e.what());
   }
-  return kExitOk;
 }
 
 }  // namespace
@@ -119,9 +174,12 @@ void register_oneshot(CLI::App& app, Registry& reg) {
   app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::Range(1, 1 << 30));
   app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
   add_live_options(app, o->live);
+  add_scope_options(app, o->scope);
   reg.push_back({&app, [o, &app]() {
                    if (o->duration > 0 && o->interval > 0)
                      return fail("use either -d SECONDS or INTERVAL [COUNT], not both", kExitUsage);
+                   if (o->duration > 0 && !g_command.empty())
+                     return fail("-d and -- CMD: the command's run is the window", kExitUsage);
                    (void)app;
                    return run_oneshot(*o);
                  }});

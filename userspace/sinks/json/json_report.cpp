@@ -164,6 +164,34 @@ json rows(const std::vector<AllocRow>& v, const char* key) {
   return a;
 }
 
+// -p, -c, -- CMD: null members are the ones not given
+json scope(const TraceScope& sc) {
+  json j = {{"pids", sc.pids}, {"cgroup", sc.cgroup.empty() ? json(nullptr) : json(sc.cgroup)}};
+  if (!sc.command.empty())
+    j["command"] = {{"argv", sc.command},
+                    {"pid", sc.command_pid},
+                    {"system_wide", sc.whole_system},
+                    {"exited", sc.command_exited},
+                    {"exit_status", sc.command_exited && !sc.signal ? json(sc.exit_status) : json(nullptr)},
+                    {"signal", sc.signal ? json(sc.signal) : json(nullptr)}};
+  return j;
+}
+
+// every cgroup that reclaimed, worst stall first; cgroup_id 0: unknown
+json cgroup_rows(const std::map<std::string, ReclaimCgroupStats>& by) {
+  std::vector<std::pair<std::string, ReclaimCgroupStats>> v(by.begin(), by.end());
+  std::sort(v.begin(), v.end(),
+            [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
+  json a = json::array();
+  for (const auto& [path, st] : v)
+    a.push_back({{"cgroup", path},
+                 {"cgroup_id", st.cgroup_id},
+                 {"count", st.count},
+                 {"total_ms", st.total_ns / 1e6},
+                 {"reclaimed", st.reclaimed}});
+  return a;
+}
+
 json shrink(const ShrinkStat& s) {
   return {{"calls", s.calls}, {"scanned", s.scanned}, {"reclaimed", s.reclaimed}};
 }
@@ -178,6 +206,7 @@ json to_json(const Summary& s) {
   j["attach"] = s.source.attach;
   j["degraded"] = s.source.degraded;
   j["duration_s"] = s.duration_s;
+  if (s.scope.limited() || !s.scope.command.empty()) j["scope"] = scope(s.scope);
   j["lost_events"] = s.lost_events;
   j["reclaim_unpaired"] = s.reclaim_unpaired;
 
@@ -228,6 +257,7 @@ json to_json(const Summary& s) {
                    {"total_ms", comms[i].second.total_ns / 1e6},
                    {"reclaimed", comms[i].second.reclaimed}});
   j["direct_reclaim"] = {{"count", d.count},
+                         {"by_cgroup", cgroup_rows(d.direct_by_cgroup)},
                          {"reclaimed_pages", d.reclaimed},
                          {"total_ms", d.total_ns / 1e6},
                          {"latency", to_json(d.latency_us, "usecs")},
@@ -236,7 +266,8 @@ json to_json(const Summary& s) {
   j["memcg_reclaim"] = {{"count", d.memcg_count},
                         {"reclaimed_pages", d.memcg_reclaimed},
                         {"total_ms", d.memcg_total_ns / 1e6},
-                        {"latency", to_json(d.memcg_latency_us, "usecs")}};
+                        {"latency", to_json(d.memcg_latency_us, "usecs")},
+                        {"by_cgroup", cgroup_rows(d.memcg_by_cgroup)}};
 
   const auto& a = s.alloc;
   j["page_alloc"] = {{"available", a.available},

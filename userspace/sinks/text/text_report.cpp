@@ -41,6 +41,47 @@ void alloc_table(std::string& s, const char* title, const char* col, const std::
         (unsigned long long)r.pages, r.pages_per_s);
 }
 
+std::string joined(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  return cmd;
+}
+
+void scope_lines(std::string& s, const TraceScope& sc) {
+  if (!sc.command.empty()) {
+    out(s, "  command: %s (pid %u)", joined(sc.command).c_str(), sc.command_pid);
+    if (sc.command_exited && sc.signal)
+      out(s, ", killed by signal %d\n", sc.signal);
+    else if (sc.command_exited)
+      out(s, ", exit status %d\n", sc.exit_status);
+    else
+      out(s, ", still running\n");
+    out(s, "  traced: %s\n",
+        sc.whole_system ? "the whole system while the command ran (-a)"
+                        : "the command's processes and the children they forked");
+  }
+  if (!sc.pids.empty()) {
+    std::string p;
+    for (uint32_t pid : sc.pids) p += (p.empty() ? "" : ", ") + std::to_string(pid);
+    out(s, "  traced: processes %s and their children (kswapd itself system-wide)\n", p.c_str());
+  }
+  if (!sc.cgroup.empty())
+    out(s, "  traced: memory cgroup %s and below (kswapd itself system-wide)\n", sc.cgroup.c_str());
+}
+
+// Worst stall first; the path goes last, as it can be of any length.
+void cgroup_table(std::string& s, const char* title, const std::map<std::string, ReclaimCgroupStats>& by) {
+  if (by.empty()) return;
+  std::vector<std::pair<std::string, ReclaimCgroupStats>> rows(by.begin(), by.end());
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
+  out(s, "  %s:\n    %8s %10s %10s  %s\n", title, "count", "total_ms", "reclaimed", "cgroup");
+  for (size_t i = 0; i < rows.size() && i < 10; i++)
+    out(s, "    %8llu %10.1f %10llu  %s\n", (unsigned long long)rows[i].second.count,
+        rows[i].second.total_ns / 1e6, (unsigned long long)rows[i].second.reclaimed, rows[i].first.c_str());
+  if (rows.size() > 10) out(s, "    ... %zu more cgroups\n", rows.size() - 10);
+}
+
 }  // namespace
 
 std::string render_zone_table(const std::vector<ZoneInfo>& zones) {
@@ -172,6 +213,7 @@ std::string render_text(const Summary& sm) {
   std::string s;
   out(s, "kswaptrace: %.1f s on Linux %s (%s)\n", sm.duration_s, sm.source.kernel_release.c_str(),
       sm.source.backend.c_str());
+  scope_lines(s, sm.scope);
   for (const auto& d : sm.source.degraded) out(s, "  note: %s\n", d.c_str());
   if (sm.lost_events)
     out(s, "  WARNING: %llu ring-buffer records were lost (buffer full); counts below are low\n",
@@ -239,11 +281,13 @@ std::string render_text(const Summary& sm) {
       s += indent(h.render("usecs"), "  ");
     }
   }
+  cgroup_table(s, "direct reclaim by memory cgroup", d.direct_by_cgroup);
   if (d.memcg_count) {
     out(s, "memcg limit reclaim: %llu episodes, %llu pages reclaimed, %.1f ms stalled\n",
         (unsigned long long)d.memcg_count, (unsigned long long)d.memcg_reclaimed, d.memcg_total_ns / 1e6);
     s += indent(d.memcg_latency_us.render("usecs"), "  ");
   }
+  cgroup_table(s, "memcg limit reclaim by memory cgroup", d.memcg_by_cgroup);
   if (!d.by_comm.empty()) {
     std::vector<std::pair<std::string, ReclaimCommStats>> comms(d.by_comm.begin(), d.by_comm.end());
     std::sort(comms.begin(), comms.end(),

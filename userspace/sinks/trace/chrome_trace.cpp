@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/untrusted_text.h"
+#include "core/reclaim_tracker.h"
 
 namespace kst {
 namespace {
@@ -160,7 +161,8 @@ void ChromeTraceBuilder::on_event(const Event& e) {
                    {{"comm", x.comm},
                     {"order", x.order},
                     {"gfp", hex(x.gfp)},
-                    {"nr_reclaimed", x.nr_reclaimed}}}});
+                    {"nr_reclaimed", x.nr_reclaimed},
+                    {"cgroup", cgroup_key(x)}}}});
           },
           [&](const ReclaimCounters&) {},
           [&](const AllocCounters& x) {

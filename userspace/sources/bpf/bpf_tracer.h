@@ -39,6 +39,16 @@ inline FuncProbeMode parse_func_probe_mode(const std::string& s) {
   return FuncProbeMode::Auto;
 }
 
+// What is traced (-p, -c), checked in the kernel before anything is recorded.
+// Empty: everything. kswapd's own events stay system-wide either way.
+struct TraceFilter {
+  std::vector<uint32_t> tgids;  // these processes and the children they fork from now on
+  bool by_cgroup = false;       // tasks whose memory cgroup is this one or below it
+  uint64_t cgroup_id = 0;
+  int cgroup_level = 0;
+  bool active() const { return !tgids.empty() || by_cgroup; }
+};
+
 struct TracerOptions {
   AttachMode mode = AttachMode::Auto;
   uint32_t ringbuf_bytes = 4u << 20;
@@ -52,6 +62,10 @@ struct TracerOptions {
   bool verbose = false;  // libbpf debug output
   bool hotadd = true;    // LiveSource: also run the memory hot-add sources (issue 6)
   FuncProbeMode hotadd_funcs = FuncProbeMode::Auto;  // their function probes
+  TraceFilter filter;
+  // Trace the processes added with BpfTracer::trace_process() only, even
+  // before any is added (`-- CMD`: its pid is known only after attaching).
+  bool by_tgid = false;
 };
 
 using EventSink = std::function<void(Event&&)>;
@@ -95,10 +109,14 @@ class BpfTracer {
   // Returns false if the program is not attached.
   bool reattach(const std::string& prog_name);
 
+  // Adds a process to the -p set (needs TracerOptions::by_tgid or filter.tgids).
+  void trace_process(uint32_t tgid);
+
   // Tells the page-alloc handler which pfn range is which zone.
   void set_zone_ranges(const std::vector<ZoneInfo>& zones);
 
  private:
+  void plan_fork_follower(FeatureProbe& probe, bool by_tgid, SourceInfo& info);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t decode_errors_ = 0;

@@ -20,7 +20,7 @@ Backend parse_backend(const std::string& s) {
 
 LiveSource::LiveSource(const TracerOptions& opts, FeatureProbe& probe, ProcReader proc,
                        const BackendOptions& backend)
-    : proc_(std::move(proc)) {
+    : proc_(std::move(proc)), cgroups_(find_memcg_hierarchy()) {
   info_.backend = "bpf";
   info_.kernel_release = proc_.kernel_release();
   if (backend.backend != Backend::Tracefs) {
@@ -58,19 +58,26 @@ LiveSource::LiveSource(const TracerOptions& opts, FeatureProbe& probe, ProcReade
 
 LiveSource::~LiveSource() = default;
 
+EventSink LiveSource::with_cgroup_paths(const EventSink& sink) {
+  return [this, &sink](Event&& e) {
+    if (auto* d = std::get_if<DirectReclaim>(&e.data)) d->cgroup = cgroups_.path_of(d->cgroup_id);
+    sink(std::move(e));
+  };
+}
+
 void LiveSource::poll(int timeout_ms, const EventSink& sink) {
   if (tracer_)
-    tracer_->poll(timeout_ms, sink);
+    tracer_->poll(timeout_ms, with_cgroup_paths(sink));
   else
-    tracefs_->poll(timeout_ms, sink);
+    tracefs_->poll(timeout_ms, with_cgroup_paths(sink));
   if (hotadd_) hotadd_->poll(sink);
 }
 
 void LiveSource::drain(const EventSink& sink) {
   if (tracer_)
-    tracer_->drain(sink);
+    tracer_->drain(with_cgroup_paths(sink));
   else
-    tracefs_->drain(sink);
+    tracefs_->drain(with_cgroup_paths(sink));
   if (hotadd_) hotadd_->poll(sink);
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/event.h"
 #include "sources/bpf/bpf_tracer.h"
+#include "sources/cgroup/cgroup_fs.h"
 #include "sources/procfs/procfs.h"
 #include "sources/tracefs/tracefs_tracer.h"
 
@@ -47,6 +48,8 @@ class LiveSource {
   BpfTracer* bpf_tracer() { return tracer_.get(); }
   // Why Backend::Auto did not run BPF ("" when it did or was not asked to choose).
   const std::string& fallback_reason() const { return fallback_reason_; }
+  // The memory cgroup hierarchy reclaim episodes are attributed in (nullopt: none).
+  const std::optional<MemcgHierarchy>& memcg_hierarchy() const { return cgroups_.hierarchy(); }
 
  private:
   SourceInfo info_;
@@ -55,7 +58,11 @@ class LiveSource {
   std::unique_ptr<TracefsTracer> tracefs_;
   std::string fallback_reason_;
   std::unique_ptr<HotAddMonitor> hotadd_;  // null with TracerOptions::hotadd off
-  std::string zone_layout_;                // start_pfn/spanned of every zone, to notice growth
+  // reclaim episodes get their cgroup's path here, when they are traced: the
+  // cgroup may be gone by the time a recording is read
+  EventSink with_cgroup_paths(const EventSink& sink);
+  CgroupResolver cgroups_;
+  std::string zone_layout_;  // start_pfn/spanned of every zone, to notice growth
 };
 
 }  // namespace kst
