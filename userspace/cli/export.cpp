@@ -133,6 +133,8 @@ void register_export(CLI::App& app, Registry& reg) {
   sub->add_option("-o,--output", o->out, "output file ('-' for stdout)")->required();
   sub->add_option("--from", o->from, "window start (as for report)");
   sub->add_option("--to", o->to, "window end (as for report)");
+  set_examples(*sub,
+               {"kswaptrace export rec --format chrome-trace -o trace.json   # open in ui.perfetto.dev"});
   reg.push_back({sub, [o]() { return run_export(*o); }});
 }
 
