@@ -72,7 +72,7 @@ int check_command_word(CLI::App& app, int argc, char** argv) {
     if (a.size() > 1 && a[0] == '-') {
       if (a.find('=') != std::string::npos || (a.rfind("--", 0) != 0 && a.size() > 2)) continue;
       const CLI::Option* opt = app.get_option_no_throw(a);
-      if (opt && opt->get_type_size() > 0) i++;  // skip the option's value
+      if (opt && opt->get_expected_min() > 0) i++;  // skip the option's value (flags expect 0)
       continue;
     }
     if (is_number(a)) return 0;
