@@ -472,7 +472,8 @@ TEST(Recording, ReportCommandPrintsTheOneShotSummary) {
     j.erase("damage");
     // in the envelope of the recorded host: schema, its hostname and boot, the window in UTC
     EXPECT_EQ(j["schema"], "kswaptrace.report/1");
-    EXPECT_EQ(j.dump(2), summary_json(want, "report", recording_host(RecordingReader(t.sub("rec")).header())).dump(2));
+    EXPECT_EQ(j.dump(2),
+              summary_json(want, "report", recording_host(RecordingReader(t.sub("rec")).header())).dump(2));
   }
 }
 

@@ -26,8 +26,8 @@ int millis(int64_t realtime_ns) {
 std::string rfc3339_utc(int64_t realtime_ns) {
   const tm t = utc_tm(realtime_ns);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                t.tm_hour, t.tm_min, t.tm_sec, millis(realtime_ns));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
+                t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, millis(realtime_ns));
   return buf;
 }
 

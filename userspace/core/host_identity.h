@@ -16,7 +16,9 @@ struct HostIdentity {
   // (event timestamps are CLOCK_MONOTONIC, as bpf_ktime_get_ns()).
   int64_t realtime_offset_ns = 0;
 
-  int64_t wall_ns(uint64_t monotonic_ns) const { return static_cast<int64_t>(monotonic_ns) + realtime_offset_ns; }
+  int64_t wall_ns(uint64_t monotonic_ns) const {
+    return static_cast<int64_t>(monotonic_ns) + realtime_offset_ns;
+  }
 };
 
 // RFC 3339 in UTC with milliseconds: "2026-12-05T05:25:01.123Z".

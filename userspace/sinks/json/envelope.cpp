@@ -16,8 +16,8 @@ void add_envelope(nlohmann::json& j, const std::string& command, const HostIdent
   j["kernel_release"] = to_valid_utf8(host.kernel_release);
 }
 
-void add_envelope(nlohmann::json& j, const std::string& command, const HostIdentity& host, uint64_t start_mono,
-                  uint64_t end_mono) {
+void add_envelope(nlohmann::json& j, const std::string& command, const HostIdentity& host,
+                  uint64_t start_mono, uint64_t end_mono) {
   add_envelope(j, command, host, host.wall_ns(end_mono));
   j["start"] = rfc3339_utc(host.wall_ns(start_mono));
   j["end"] = rfc3339_utc(host.wall_ns(end_mono));

@@ -21,7 +21,7 @@ void add_envelope(nlohmann::json& j, const std::string& command, const HostIdent
 
 // The same for an object about a time window [start, end] (CLOCK_MONOTONIC
 // ns of that boot): `start` and `end` in RFC 3339 UTC, `time` = `end`.
-void add_envelope(nlohmann::json& j, const std::string& command, const HostIdentity& host, uint64_t start_mono,
-                  uint64_t end_mono);
+void add_envelope(nlohmann::json& j, const std::string& command, const HostIdentity& host,
+                  uint64_t start_mono, uint64_t end_mono);
 
 }  // namespace kst
