@@ -16,6 +16,8 @@
 #include "core/untrusted_text.h"
 #include "core/watermark_check.h"
 #include "core/zones.h"
+#include "sinks/json/envelope.h"
+#include "sources/procfs/host_identity_reader.h"
 #include "sources/procfs/procfs.h"
 
 namespace kst::cli {
@@ -134,6 +136,7 @@ nlohmann::json explain_json(const Context& c, const Explanation& ex, const Failu
                                      {"cause", cause_name(a.cause)},
                                      {"changes_verdict", a.changes},
                                      {"text", a.text}});
+  add_envelope(j, "explain", live_host_identity(), realtime_now_ns());
   return j;
 }
 
@@ -357,11 +360,11 @@ int run_report(const ExplainOptions& o) {
 }
 
 int run_live(const ExplainOptions& o) {
-  if (o.order < 0 || o.order > 20) return fail("--order must be between 0 and 20");
+  if (o.order < 0 || o.order > 20) return fail("--order must be between 0 and 20", kExitUsage);
   Context c;
   if (!o.kernel_version.empty()) {
     auto kv = parse_kernel_version(o.kernel_version);
-    if (!kv) return fail("bad --kernel-version '" + o.kernel_version + "'");
+    if (!kv) return fail("bad --kernel-version '" + o.kernel_version + "'", kExitUsage);
     c.kv = *kv;
     c.kv_source = "--kernel-version";
   } else {
@@ -375,11 +378,11 @@ int run_live(const ExplainOptions& o) {
   GfpEra era = gfp_era_for(c.kv);
   std::string err;
   auto mask = parse_gfp_arg(o.gfp.empty() ? "GFP_KERNEL" : o.gfp, era, &err);
-  if (!mask) return fail(err);
+  if (!mask) return fail(err, kExitUsage);
   c.gfp = decode_gfp(*mask, era, c.kv);
   c.gfp_source = o.gfp.empty() ? "default GFP_KERNEL" : "--gfp";
   if (c.gfp.unknown) c.warnings.push_back("mask bits " + hex(c.gfp.unknown) + " unknown in this era's table");
-  if (!pick_algorithm(o, c, &err)) return fail(err);
+  if (!pick_algorithm(o, c, &err)) return fail(err, kExitUsage);
 
   std::string zpath = o.zoneinfo.empty() ? "/proc/zoneinfo" : o.zoneinfo;
   std::string why;
@@ -422,10 +425,10 @@ int run_live(const ExplainOptions& o) {
 int run_explain(const ExplainOptions& o) {
   if (!o.report.empty()) {
     if (o.order >= 0 || !o.gfp.empty() || !o.zoneinfo.empty())
-      return fail("give either a REPORT or --order/--gfp/--zoneinfo, not both");
+      return fail("give either a REPORT or --order/--gfp/--zoneinfo, not both", kExitUsage);
     return run_report(o);
   }
-  if (o.order < 0) return fail("explain needs a REPORT file (or - for stdin) or --order N");
+  if (o.order < 0) return fail("explain needs a REPORT file (or - for stdin) or --order N", kExitUsage);
   return run_live(o);
 }
 
@@ -447,6 +450,9 @@ void register_explain(CLI::App& app, Registry& reg) {
   sub->add_option("--kernel-version", o->kernel_version,
                   "kernel that produced the input (GFP table, algorithm)");
   sub->add_flag("-j,--json", o->json, "JSON output");
+  set_examples(*sub, {"dmesg | kswaptrace explain -           # decode a page allocation failure",
+                      "kswaptrace explain report.txt --kernel-version 4.9",
+                      "kswaptrace explain --order 3 --gfp GFP_ATOMIC   # would it fail now?"});
   reg.push_back({sub, [o]() { return run_explain(*o); }});
 }
 

@@ -159,6 +159,8 @@ void register_export(CLI::App& app, Registry& reg) {
                   "CLOCK_MONOTONIC, to line up with a system trace taken on that host (docs/recording.md)")
       ->check(CLI::IsMember({"relative", "monotonic"}))
       ->capture_default_str();
+  set_examples(*sub,
+               {"kswaptrace export rec --format chrome-trace -o trace.json   # open in ui.perfetto.dev"});
   reg.push_back({sub, [o]() { return run_export(*o); }});
 }
 

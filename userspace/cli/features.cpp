@@ -7,11 +7,13 @@
 #include "cli/commands.h"
 #include "cli/live_options.h"
 #include "core/untrusted_text.h"
+#include "sinks/json/envelope.h"
 #include "sources/bpf/bpf_tracer.h"
 #include "sources/bpf/feature_probe.h"
 #include "sources/hotadd/hotadd_monitor.h"
 #include "sources/hotadd/hotadd_probes.h"
 #include "sources/hotadd/uevent_listener.h"
+#include "sources/procfs/host_identity_reader.h"
 #include "sources/procfs/procfs.h"
 #include "sources/tracefs/tracefs_tracer.h"
 
@@ -97,8 +99,8 @@ int run_features(const FeaturesOptions& o) {
 
   if (o.json) {
     nlohmann::json j;
-    j["kernel"] = release;
     j["backend"] = {{"name", backend}, {"why", backend_why}};
+    add_envelope(j, "features", live_host_identity(), realtime_now_ns());
     for (const auto& [k, p] : rows) j["features"][k] = {{"ok", p.ok}, {"detail", p.detail}};
     for (const auto& p : plan)
       j["tracepoints"].push_back({{"event", p.sys + ":" + p.name},
@@ -139,6 +141,7 @@ void register_features(CLI::App& app, Registry& reg) {
       app.add_subcommand("features", "print what the running kernel supports and the attach mode per event");
   sub->add_flag("-j,--json", o->json, "JSON output");
   add_plan_options(*sub, o->plan);
+  set_examples(*sub, {"kswaptrace features", "kswaptrace features --attach tracepoint --json"});
   reg.push_back({sub, [o]() { return run_features(*o); }});
 }
 

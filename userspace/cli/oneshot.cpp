@@ -13,6 +13,7 @@
 #include "sinks/json/json_report.h"
 #include "sinks/text/text_report.h"
 #include "sources/live/live_source.h"
+#include "sources/procfs/host_identity_reader.h"
 
 namespace kst::cli {
 namespace {
@@ -22,6 +23,8 @@ struct OneshotOptions {
   double interval = 0;
   int count = 0;
   bool json = false;
+  bool timestamp = false;  // -T
+  bool full = false;       // --full: the whole summary every interval
   LiveOptions live;
   ScopeOptions scope;
 };
@@ -54,13 +57,39 @@ int end_code(const TraceScope& scope, bool pids_gone, double traced_s) {
   return kExitOk;
 }
 
-void print(const Summary& s, bool json, bool lines) {
-  if (json)
-    std::cout << json_text(to_json(s), lines ? -1 : 2) << "\n";
-  else
-    std::cout << terminal_safe(render_text(s)) << (lines ? "\n" : "");
-  std::cout.flush();
-}
+// Prints one window. Interval mode's text is a line per interval under a
+// column header (repeated every kHeaderEvery lines, as vmstat does), so an
+// hour of it stays readable; --full prints the whole summary each time.
+class Printer {
+ public:
+  explicit Printer(const OneshotOptions& o) : o_(o), interval_(o.interval > 0) {}
+
+  void print(const Summary& s) {
+    const HostIdentity host = live_host_identity();
+    const std::string time = o_.timestamp ? hms_utc(host.wall_ns(s.end)) : "";
+    if (o_.json) {
+      std::cout << json_text(summary_json(s, "summary", host), interval_ ? -1 : 2) << "\n";
+    } else if (interval_ && !o_.full) {
+      if (lines_ == 0)
+        for (const auto& d : s.source.degraded) std::cout << "note: " << terminal_safe(d) << "\n";
+      if (lines_ % kHeaderEvery == 0) std::cout << render_interval_header(o_.timestamp);
+      std::cout << terminal_safe(render_interval_line(s, time));
+      lines_++;
+    } else {
+      if (o_.timestamp)
+        std::cout << "=== " << rfc3339_utc(host.wall_ns(s.start)) << " .. "
+                  << rfc3339_utc(host.wall_ns(s.end)) << " ===\n";
+      std::cout << terminal_safe(render_text(s)) << (interval_ ? "\n" : "");
+    }
+    std::cout.flush();
+  }
+
+ private:
+  static constexpr int kHeaderEvery = 25;
+  const OneshotOptions& o_;
+  const bool interval_;
+  int lines_ = 0;
+};
 
 int run_oneshot(OneshotOptions& o) {
   TraceScope scope;
@@ -83,6 +112,7 @@ int run_oneshot(OneshotOptions& o) {
     return pids_gone;
   };
   const bool interval_mode = o.interval > 0;
+  Printer printer(o);
   const double window = interval_mode ? o.interval : o.duration;
 
   TimeNs start = monotonic_now();
@@ -144,7 +174,7 @@ int run_oneshot(OneshotOptions& o) {
       std::vector<Event> samples = src->sample();
       feed(samples);
       const TimeNs end = samples.empty() ? now : samples.front().ts;
-      print(with_verdicts(an->summary(end)), o.json, interval_mode);
+      printer.print(with_verdicts(an->summary(end)));
       next_tick = now + 1000000000ull;
       if (!interval_mode || (o.count > 0 && --remaining == 0)) return kExitOk;
       an = std::make_unique<Analyzer>(src->info(), end);
@@ -156,7 +186,7 @@ int run_oneshot(OneshotOptions& o) {
     std::vector<Event> samples = src->sample();
     feed(samples);
     const TimeNs end = samples.empty() ? monotonic_now() : samples.front().ts;
-    print(with_verdicts(an->summary(end)), o.json, interval_mode);
+    printer.print(with_verdicts(an->summary(end)));
     return end_code(scope, pids_gone, (end - start) / 1e9);
   } catch (const TraceError& e) {
     return fail(e.what());
@@ -173,8 +203,17 @@ void register_oneshot(CLI::App& app, Registry& reg) {
       ->check(CLI::Range(0.01, 31536000.0));
   app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::Range(1, 1 << 30));
   app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
+  app.add_flag("-T,--timestamp", o->timestamp,
+               "text: each interval line starts with its end time (UTC HH:MM:SS); a summary with its window");
+  app.add_flag("--full", o->full, "interval mode: the whole summary every interval, not one line");
   add_live_options(app, o->live);
   add_scope_options(app, o->scope);
+  set_examples(app,
+               {"kswaptrace -d 10                # trace 10 s, print a summary",
+                "kswaptrace 5 12 -T              # a line per 5 s, 12 times, with wall-clock time",
+                "kswaptrace -d 30 --json > summary.json",
+                "kswaptrace COMMAND --help       # COMMAND: features watch record report export explain gfp "
+                "fix-watermarks agent"});
   reg.push_back({&app, [o, &app]() {
                    if (o->duration > 0 && o->interval > 0)
                      return fail("use either -d SECONDS or INTERVAL [COUNT], not both", kExitUsage);

@@ -6,8 +6,10 @@
 
 #include "cli/commands.h"
 #include "core/untrusted_text.h"
+#include "sinks/json/envelope.h"
 #include "sinks/json/json_report.h"
 #include "sinks/text/text_report.h"
+#include "sources/procfs/host_identity_reader.h"
 #include "sources/recording/recording_replay.h"
 
 namespace kst::cli {
@@ -102,7 +104,7 @@ int run_report(const ReportOptions& o) {
   if (runs.size() > 1 || runs.front().run > 1) std::cerr << terminal_safe(render_runs(runs));
   const bool damaged = damage.any(st);
   if (o.json) {
-    nlohmann::json j = to_json(r.summary);
+    nlohmann::json j = summary_json(r.summary, "report", recording_host(h));
     j["runs"] = runs_json(runs);
     j["damage"] = damage_json(st, damage);
     if (damaged) j["degraded"].push_back("recording damaged: " + damage_line(st).substr(8));
@@ -136,6 +138,8 @@ void register_report(CLI::App& app, Registry& reg) {
                   "threads decoding blocks (0: one per CPU; 1: serial, the default)")
       ->check(CLI::Range(0u, 256u))
       ->group("");  // hidden
+  set_examples(
+      *sub, {"kswaptrace report rec", "kswaptrace report rec --from '2026-12-05 03:10' --to 03:20 --json"});
   reg.push_back({sub, [o]() { return run_report(*o); }});
 }
 

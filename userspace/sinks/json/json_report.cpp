@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sinks/json/envelope.h"
 #include "sinks/text/text_report.h"
 
 namespace kst {
@@ -46,7 +47,7 @@ json to_json(const Hazard& h) {
           {"message", h.message}, {"advice", h.advice},     {"evidence", h.evidence}};
 }
 
-json to_json(const Verdict& v, TimeNs now) {
+json to_json(const Verdict& v, TimeNs now, const HostIdentity* host) {
   json ev = json::object();
   for (const auto& [k, x] : v.evidence) {
     if (x < 0)
@@ -61,6 +62,10 @@ json to_json(const Verdict& v, TimeNs now) {
             {"advice", v.advice}};
   j["raised"] = v.raised ? json(v.raised / 1e9) : json(nullptr);
   if (now) j["for_s"] = now > v.since ? (now - v.since) / 1e9 : 0.0;
+  if (host) {
+    j["since_time"] = rfc3339_utc(host->wall_ns(v.since));
+    j["raised_time"] = v.raised ? json(rfc3339_utc(host->wall_ns(v.raised))) : json(nullptr);
+  }
   return j;
 }
 
@@ -198,10 +203,9 @@ json shrink(const ShrinkStat& s) {
 
 }  // namespace
 
-json to_json(const Summary& s) {
+json to_json(const Summary& s, const HostIdentity* host) {
   json j;
   j["version"] = 1;
-  j["kernel"] = s.source.kernel_release;
   j["backend"] = s.source.backend;
   j["attach"] = s.source.attach;
   j["degraded"] = s.source.degraded;
@@ -258,13 +262,13 @@ json to_json(const Summary& s) {
                    {"reclaimed", comms[i].second.reclaimed}});
   j["direct_reclaim"] = {{"count", d.count},
                          {"by_cgroup", cgroup_rows(d.direct_by_cgroup)},
-                         {"reclaimed_pages", d.reclaimed},
+                         {"reclaimed", d.reclaimed},
                          {"total_ms", d.total_ns / 1e6},
                          {"latency", to_json(d.latency_us, "usecs")},
                          {"by_order", by_order},
                          {"top_commands", top}};
   j["memcg_reclaim"] = {{"count", d.memcg_count},
-                        {"reclaimed_pages", d.memcg_reclaimed},
+                        {"reclaimed", d.memcg_reclaimed},
                         {"total_ms", d.memcg_total_ns / 1e6},
                         {"latency", to_json(d.memcg_latency_us, "usecs")},
                         {"by_cgroup", cgroup_rows(d.memcg_by_cgroup)}};
@@ -295,13 +299,14 @@ json to_json(const Summary& s) {
   j["hotadd_sources"] = hotadd_sources_json(s.source, s.hotadd_events);
   if (s.have_verdicts) {
     json vs = json::array();
-    for (const auto& v : s.verdicts) vs.push_back(to_json(v, s.end));
+    for (const auto& v : s.verdicts) vs.push_back(to_json(v, s.end, host));
     j["verdicts"] = vs;
   }
   if (!s.recorded_verdicts.empty()) {
     json rv = json::array();
     for (const auto& [ts, c] : s.recorded_verdicts) {
-      json v = to_json(c.verdict, ts);
+      json v = to_json(c.verdict, ts, host);
+      if (host) v["time"] = rfc3339_utc(host->wall_ns(ts));
       v["change"] = c.raised ? "raised" : "cleared";
       v["state"] = c.raised ? "active" : "cleared";
       v["t"] = (static_cast<double>(ts) - static_cast<double>(s.start)) / 1e9;
@@ -309,6 +314,12 @@ json to_json(const Summary& s) {
     }
     j["recorded_verdicts"] = rv;
   }
+  return j;
+}
+
+nlohmann::json summary_json(const Summary& s, const std::string& command, const HostIdentity& host) {
+  json j = to_json(s, &host);
+  add_envelope(j, command, host, s.start, s.end);
   return j;
 }
 

@@ -471,6 +471,10 @@ void RecordingReader::read_segment(size_t i, Stitcher& st, const std::function<v
   }
 }
 
+HostIdentity recording_host(const rec::Header& h) {
+  return {h.hostname, h.boot_id, h.kernel_release, h.realtime_offset_ns};
+}
+
 std::string wall_time(const rec::Header& h, TimeNs ts) {
   const int64_t wall = static_cast<int64_t>(ts) + h.realtime_offset_ns;
   const time_t sec = static_cast<time_t>(wall / 1000000000);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/host_identity.h"
 #include "core/recording_format.h"
 
 namespace kst {
@@ -93,5 +94,9 @@ class RecordingReader {
 
 // Wall-clock time of a recording timestamp, as "YYYY-MM-DD HH:MM:SS.mmm" local.
 std::string wall_time(const rec::Header& h, TimeNs ts);
+
+// The recorded host (the oldest kept segment's header: its clock is the
+// reader's common timeline) for the JSON envelope.
+HostIdentity recording_host(const rec::Header& h);
 
 }  // namespace kst
