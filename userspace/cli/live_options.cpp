@@ -55,7 +55,8 @@ std::unique_ptr<LiveSource> open_live_source(const LiveOptions& o, FeatureProbe&
   // -p, -c and -- CMD filter inside the BPF programs; the tracefs backend has
   // no such filter, and filtering after the fact would count what -p excludes
   const bool scoped = o.filter.active() || o.by_tgid;
-  if (scoped && bo.backend == Backend::Tracefs) fail("-p, -c and -- CMD need the BPF backend (not --backend tracefs)");
+  if (scoped && bo.backend == Backend::Tracefs)
+    fail("-p, -c and -- CMD need the BPF backend (not --backend tracefs)");
   if (scoped) bo.backend = Backend::Bpf;
   try {
     auto src = std::make_unique<LiveSource>(topts, probe, ProcReader(), bo);

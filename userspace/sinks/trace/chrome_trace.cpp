@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "core/untrusted_text.h"
 #include "core/reclaim_tracker.h"
+#include "core/untrusted_text.h"
 
 namespace kst {
 namespace {
