@@ -14,7 +14,12 @@ REC="" WL=""
 cleanup() {
   local rc=$? left=""
   [ -n "$REC" ] && kill -9 "$REC" 2>/dev/null && wait "$REC" 2>/dev/null
-  [ -n "$WL" ] && kill "$WL" 2>/dev/null && wait "$WL" 2>/dev/null
+  # the workload loop first (stopped, so it starts no new dd), then the dd it runs: a dd
+  # left writing keeps the tmpfs busy
+  if [ -n "$WL" ]; then
+    kill -STOP "$WL" 2>/dev/null; pkill -9 -P "$WL" 2>/dev/null; kill -9 "$WL" 2>/dev/null
+    kill -CONT "$WL" 2>/dev/null; wait "$WL" 2>/dev/null
+  fi
   mountpoint -q "$T/shm" && umount "$T/shm"
   # the test must leave nothing behind: check it
   mountpoint -q "$T/shm" 2>/dev/null && left="$left mount $T/shm"

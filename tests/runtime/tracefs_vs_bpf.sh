@@ -51,9 +51,9 @@ close("bpf pages vs its pgalloc", bp, bv, 76800)
 print(f"traced/pgalloc: tracefs {tp / tv:.4f}  bpf {bp / bv:.4f}")
 if abs(tp / tv - bp / bv) > 0.01: sys.exit("FAIL: the backends' traced/pgalloc ratios differ by more than 1%")
 tm, bm = t["memcg_reclaim"], b["memcg_reclaim"]
-print(f"memcg reclaim episodes: tracefs {tm['count']} bpf {bm['count']}; pages {tm['reclaimed_pages']} / {bm['reclaimed_pages']}")
+print(f"memcg reclaim episodes: tracefs {tm['count']} bpf {bm['count']}; pages {tm['reclaimed']} / {bm['reclaimed']}")
 if bm["count"] == 0: sys.exit("FAIL: no memcg reclaim episodes")
-if tm["count"] != bm["count"] or tm["reclaimed_pages"] != bm["reclaimed_pages"]:
+if tm["count"] != bm["count"] or tm["reclaimed"] != bm["reclaimed"]:
     sys.exit("FAIL: memcg reclaim episodes differ")
 close("non-kswapd shrink_inactive reclaimed", t["nodes"][0]["other_reclaim"]["reclaimed"],
       b["nodes"][0]["other_reclaim"]["reclaimed"], 1000)
