@@ -1,10 +1,14 @@
 // The one-shot command: trace for a while, print a summary (text or JSON).
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/html_output.h"
 #include "cli/live_options.h"
 #include "core/analyzer.h"
 #include "core/detector.h"
@@ -21,8 +25,21 @@ struct OneshotOptions {
   double interval = 0;
   int count = 0;
   bool json = false;
+  std::string html;  // --html FILE: the window as an HTML page too
   LiveOptions live;
 };
+
+// The live host's facts for the page header (a recording has them in its header).
+PageContext live_page_context(const Summary& s) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
+  timespec rt{}, mono{};
+  clock_gettime(CLOCK_REALTIME, &rt);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  const int64_t offset = (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
+  return {host, "", local_time_ns(static_cast<int64_t>(s.start) + offset),
+          local_time_ns(static_cast<int64_t>(s.end) + offset), KSWAPTRACE_VERSION, s.start};
+}
 
 void print(const Summary& s, bool json, bool lines) {
   if (json)
@@ -45,15 +62,25 @@ int run_oneshot(const OneshotOptions& o) {
   // the detector needs a sample every second (its rules hold over time) and
   // lives across intervals; its verdicts at the end of a window go in the summary
   Detector det({}, src->info());
+  HtmlSeriesBuilder series;
+  const bool html = !o.html.empty();
   const EventSink sink = [&](Event&& e) {
     an->on_event(e);
     det.on_event(e);
+    if (html) series.on_event(e);
   };
   const auto feed = [&](const std::vector<Event>& samples) {
     for (auto& e : samples) {
       an->on_event(e);
       det.on_event(e);
+      if (html) series.on_event(e);
     }
+  };
+  // the text or JSON summary on stdout, and with --html the same summary as a page
+  const auto report = [&](const Summary& s) {
+    print(s, o.json, interval_mode);
+    if (!html) return kExitOk;
+    return write_html(o.html, to_json(s), series.finish(s.start, s.end), live_page_context(s));
   };
   const auto with_verdicts = [&](Summary s) {
     det.evaluate(s.end);
@@ -89,9 +116,10 @@ int run_oneshot(const OneshotOptions& o) {
       std::vector<Event> samples = src->sample();
       feed(samples);
       const TimeNs end = samples.empty() ? now : samples.front().ts;
+      if (!interval_mode) return report(with_verdicts(an->summary(end)));
       print(with_verdicts(an->summary(end)), o.json, interval_mode);
       next_tick = now + 1000000000ull;
-      if (!interval_mode || (o.count > 0 && --remaining == 0)) return kExitOk;
+      if (o.count > 0 && --remaining == 0) return kExitOk;
       an = std::make_unique<Analyzer>(src->info(), end);
       for (auto& e : samples) an->on_event(e);
       deadline += step;
@@ -100,8 +128,9 @@ int run_oneshot(const OneshotOptions& o) {
     src->drain(sink);
     std::vector<Event> samples = src->sample();
     feed(samples);
-    print(with_verdicts(an->summary(samples.empty() ? monotonic_now() : samples.front().ts)), o.json,
-          interval_mode);
+    const Summary s = with_verdicts(an->summary(samples.empty() ? monotonic_now() : samples.front().ts));
+    if (!interval_mode) return report(s);
+    print(s, o.json, interval_mode);
   } catch (const TraceError& e) {
     return fail(e.what());
   }
@@ -118,10 +147,15 @@ void register_oneshot(CLI::App& app, Registry& reg) {
       ->check(CLI::Range(0.01, 31536000.0));
   app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::Range(1, 1 << 30));
   app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
+  app.add_option("--html", o->html,
+                 "also write the window as one self-contained HTML page (charts, verdicts) to FILE ('-': stdout)");
   add_live_options(app, o->live);
   reg.push_back({&app, [o, &app]() {
                    if (o->duration > 0 && o->interval > 0)
                      return fail("use either -d SECONDS or INTERVAL [COUNT], not both", kExitUsage);
+                   if (!o->html.empty() && o->interval > 0)
+                     return fail("--html writes one page for one window: use it with -d SECONDS (or Ctrl-C)",
+                                 kExitUsage);
                    (void)app;
                    return run_oneshot(*o);
                  }});
