@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 5.0;
   const std::string dir = argc > 2 ? argv[2] : "/tmp/kst-bench-record";
   const int level = argc > 3 ? std::atoi(argv[3]) : 3;
+  // "keep": leave the recording (a large synthetic one for export/report tests and benchmarks)
+  const bool keep = argc > 4 && std::string(argv[4]) == "keep";
   std::filesystem::remove_all(dir);
 
   ProcReader proc;
@@ -108,6 +110,6 @@ int main(int argc, char** argv) {
       "writer: %.1f MB/s encoded records, %.2f MB/s to disk, compression %.1fx, %.1f bytes/event on disk\n",
       st.raw_bytes / el / 1e6, st.disk_bytes / el / 1e6, static_cast<double>(st.raw_bytes) / st.disk_bytes,
       static_cast<double>(st.disk_bytes) / st.events);
-  std::filesystem::remove_all(dir);
+  if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -31,6 +31,18 @@ const volatile struct kst_alloc_gfp alloc_gfp = {
 	.movable_bit = KST_GFP_USUAL_MOVABLE_BIT,
 };
 
+/*
+ * Wake-up batching (issue 19): while fewer than this many bytes are waiting
+ * in the ring buffer, records are submitted without waking the reader, which
+ * polls on a short timer instead; at or above it every record wakes it. One
+ * wake-up per record cost the reader ~20 us of CPU per event in a reclaim
+ * storm. 0 (set before load) wakes the reader on every record, the kernel's
+ * default behaviour.
+ */
+const volatile __u64 wakeup_bytes = 0;
+/* what is traced (-p, -c; vmscan_abi.h), set before load */
+const volatile struct kst_filter filter = {};
+
 /* the zones' pfn ranges, rewritten by user space as zones change */
 struct kst_alloc_cfg alloc_cfg __attribute__((aligned(64)));
 
@@ -68,9 +80,17 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KST_FILTER_MAX_TGIDS);
+	__type(key, __u32);  /* tgid */
+	__type(value, __u8); /* 1 */
+} filter_tgids SEC(".maps");
+
 struct reclaim_start {
 	__u64 ts_ns;
 	__u64 gfp;
+	__u64 cgroup_id;
 	__s32 order;
 	__u32 flags;
 };
@@ -88,6 +108,96 @@ static __always_inline void count(__u32 idx)
 
 	if (v)
 		(*v)++;
+}
+
+/*
+ * BPF_RB_AVAIL_DATA is producer minus consumer position (kernel/bpf/ringbuf.c,
+ * ringbuf_avail_data), so it includes this record, reserved but not yet
+ * committed. Forcing the wake-up above the threshold (rather than flags 0,
+ * which wakes only when the reader has caught up with this record) makes sure
+ * a reader sleeping on its timer is woken before the buffer can fill.
+ */
+static __always_inline void submit(void *rec)
+{
+	__u64 flags = 0;
+
+	if (wakeup_bytes)
+		flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes ?
+				BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+/* kernels before 6.0 (commit 7f203bc89eb6) kept ancestor ids, not pointers */
+struct cgroup___ids {
+	int level;
+	u64 ancestor_ids[];
+} __attribute__((preserve_access_index));
+
+/*
+ * The cgroup that holds current's memory controller state: on v1 the memory
+ * hierarchy's cgroup, on v2 the nearest ancestor-or-self with the memory
+ * controller enabled (css_set.subsys[] points at that css). NULL without
+ * CONFIG_MEMCG. memory_cgrp_id depends on the kernel's config: relocated.
+ */
+static __always_inline struct cgroup *current_memcg_cgroup(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct cgroup_subsys_state *css;
+	int id;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return NULL;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	css = BPF_CORE_READ(task, cgroups, subsys[id]);
+	if (!css)
+		return NULL;
+	return BPF_CORE_READ(css, cgroup);
+}
+
+/* kernfs id == inode number of the cgroup directory (64-bit kernfs ids, 5.5+) */
+static __always_inline __u64 current_memcg_id(void)
+{
+	struct cgroup *cg = current_memcg_cgroup();
+
+	return cg ? BPF_CORE_READ(cg, kn, id) : 0;
+}
+
+/* -c: is current's memory cgroup the filter's cgroup or below it? */
+static __always_inline bool in_filter_cgroup(void)
+{
+	struct cgroup *cg = current_memcg_cgroup(), *anc = NULL;
+	int lvl = filter.cgroup_level & 255;
+
+	if (!cg || BPF_CORE_READ(cg, level) < lvl)
+		return false;
+	if (!bpf_core_field_exists(cg->ancestors)) {
+		struct cgroup___ids *old = (void *)cg;
+		__u64 id = 0;
+
+		bpf_core_read(&id, sizeof(id), &old->ancestor_ids[lvl]);
+		return id == filter.cgroup_id;
+	}
+	bpf_core_read(&anc, sizeof(anc), &cg->ancestors[lvl]);
+	return anc && BPF_CORE_READ(anc, kn, id) == filter.cgroup_id;
+}
+
+/*
+ * The filter (-p, -c), the first thing a task-context handler does, before
+ * any map update or ring-buffer reservation. filter is frozen .rodata:
+ * without -p and -c the verifier drops both checks, so tracing everything
+ * costs nothing here.
+ */
+static __always_inline bool filtered_out(void)
+{
+	if (filter.by_tgid) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		if (!bpf_map_lookup_elem(&filter_tgids, &tgid))
+			return true;
+	}
+	if (filter.by_cgroup && !in_filter_cgroup())
+		return true;
+	return false;
 }
 
 static __always_inline void *reserve(__u16 type, __u16 size)
@@ -116,7 +226,7 @@ static __always_inline int on_kswapd_wake(int nid, int zid, int order)
 	r->zid = zid;
 	r->order = order;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	return 0;
 }
 
@@ -129,7 +239,7 @@ static __always_inline int on_kswapd_sleep(int nid)
 		return 0;
 	r->nid = nid;
 	r->pad = 0;
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	return 0;
 }
 
@@ -137,6 +247,8 @@ static __always_inline int on_wakeup_kswapd(int nid, int zid, int order, __u64 g
 {
 	struct kst_rec_wakeup_kswapd *r;
 
+	if (filtered_out())
+		return 0;
 	r = reserve(KST_REC_WAKEUP_KSWAPD, sizeof(*r));
 	if (!r)
 		return 0;
@@ -146,20 +258,22 @@ static __always_inline int on_wakeup_kswapd(int nid, int zid, int order, __u64 g
 	r->pad = 0;
 	r->gfp = gfp;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_ringbuf_submit(r, 0);
+	submit(r);
 	return 0;
 }
 
 static __always_inline int on_reclaim_begin(int order, __u64 gfp, __u32 flags)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct reclaim_start s = {
-		.ts_ns = bpf_ktime_get_ns(),
-		.gfp = gfp,
-		.order = order,
-		.flags = flags,
-	};
+	struct reclaim_start s = {};
 
+	if (filtered_out())
+		return 0;
+	s.ts_ns = bpf_ktime_get_ns();
+	s.gfp = gfp;
+	s.cgroup_id = current_memcg_id();
+	s.order = order;
+	s.flags = flags;
 	bpf_map_update_elem(&reclaim_starts, &tid, &s, BPF_ANY);
 	return 0;
 }
@@ -171,6 +285,8 @@ static __always_inline int on_reclaim_end(__u64 nr_reclaimed)
 	struct reclaim_start *s;
 
 	s = bpf_map_lookup_elem(&reclaim_starts, &tid);
+	if (!s && (filter.by_tgid || filter.by_cgroup))
+		return 0; /* most likely a begin the filter dropped */
 	if (!s) {
 		/* began before we attached, or the start map was full */
 		count(KST_CNT_DR_UNPAIRED);
@@ -183,8 +299,9 @@ static __always_inline int on_reclaim_end(__u64 nr_reclaimed)
 		r->gfp = s->gfp;
 		r->order = s->order;
 		r->flags = s->flags;
+		r->cgroup_id = s->cgroup_id;
 		bpf_get_current_comm(r->comm, sizeof(r->comm));
-		bpf_ringbuf_submit(r, 0);
+		submit(r);
 	}
 	bpf_map_delete_elem(&reclaim_starts, &tid);
 	return 0;
@@ -201,6 +318,9 @@ static __always_inline int on_shrink_inactive(int nid, __u64 scanned, __u64 recl
 		return 0;
 	}
 	kind = (BPF_CORE_READ(task, flags) & PF_KSWAPD) ? KST_SHRINK_KSWAPD : KST_SHRINK_OTHER;
+	/* kswapd works for every cgroup and process: its share stays global */
+	if (kind == KST_SHRINK_OTHER && filtered_out())
+		return 0;
 	idx = (__u32)nid * KST_SHRINK_KINDS + kind;
 	st = bpf_map_lookup_elem(&shrink_stats, &idx);
 	if (!st)
@@ -257,6 +377,8 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 	/* (unsigned long)-1 means the allocation failed: not a page handed out */
 	if (has_pfn && pfn == (__u64)-1)
 		return 0;
+	if (filtered_out())
+		return 0;
 	/*
 	 * barrier_var() keeps the index in one register from here on, rather
 	 * than its parts spilled to the stack and combined at the end.
@@ -290,7 +412,29 @@ static __always_inline int on_page_alloc(__u64 pfn, bool has_pfn, __u32 order, _
 	return 0;
 }
 
+/*
+ * -p follows the traced processes' children: sched_process_fork runs in the
+ * parent (kernel_clone() -> trace_sched_process_fork(current, p)). Loaded
+ * only with -p. A new thread adds its tid, which is no process's tgid.
+ */
+static __always_inline int on_fork(__u32 child)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&filter_tgids, &tgid))
+		bpf_map_update_elem(&filter_tgids, &child, &one, BPF_NOEXIST);
+	return 0;
+}
+
 /* ---- tp_btf twins: typed TP_PROTO arguments ---- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(BPF_CORE_READ(child, tgid));
+}
+
 
 SEC("tp_btf/mm_vmscan_kswapd_wake")
 int BPF_PROG(btf_kswapd_wake, int nid, int zid, int order)
@@ -350,6 +494,12 @@ int BPF_PROG(btf_page_alloc, struct page *page, unsigned int order, gfp_t gfp, i
 }
 
 /* ---- classic tracepoint twins: the trace record, CO-RE relocated ---- */
+
+SEC("tracepoint/sched/sched_process_fork")
+int tp_process_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	return on_fork(ctx->child_pid);
+}
 
 SEC("tracepoint/vmscan/mm_vmscan_kswapd_wake")
 int tp_kswapd_wake(struct trace_event_raw_mm_vmscan_kswapd_wake *ctx)

@@ -66,13 +66,20 @@ struct kst_rec_direct_reclaim {
 	__s32 order;
 	__u32 flags; /* KST_DR_* */
 	char comm[KST_COMM_LEN];
+	/*
+	 * kernfs id of current's memory cgroup at the begin event (v1: the
+	 * memory hierarchy's cgroup, v2: the nearest cgroup with the memory
+	 * controller); 0 when unknown. User space maps it to a path: it is the
+	 * inode number of the cgroup's directory.
+	 */
+	__u64 cgroup_id;
 };
 
 KST_STATIC_ASSERT(sizeof(struct kst_rec_hdr) == 16, "kst_rec_hdr size");
 KST_STATIC_ASSERT(sizeof(struct kst_rec_kswapd_wake) == 32, "kswapd_wake size");
 KST_STATIC_ASSERT(sizeof(struct kst_rec_kswapd_sleep) == 24, "kswapd_sleep size");
 KST_STATIC_ASSERT(sizeof(struct kst_rec_wakeup_kswapd) == 56, "wakeup_kswapd size");
-KST_STATIC_ASSERT(sizeof(struct kst_rec_direct_reclaim) == 64, "direct_reclaim size");
+KST_STATIC_ASSERT(sizeof(struct kst_rec_direct_reclaim) == 72, "direct_reclaim size");
 
 /*
  * lru_shrink_inactive aggregates: BPF_MAP_TYPE_PERCPU_ARRAY "shrink_stats"
@@ -98,5 +105,23 @@ enum kst_counter {
 	KST_CNT_NODE_RANGE = 2,    /* nid >= KST_MAX_NODES, not aggregated */
 	KST_CNT_MAX = 8,
 };
+
+/*
+ * What is traced (-p, -c): .rodata "filter", set before load. With both
+ * off the verifier removes the checks; with -p the tgids are in the
+ * BPF_MAP_TYPE_HASH "filter_tgids" (key __u32 tgid, value __u8 1), which the
+ * sched_process_fork program extends by the children of traced processes.
+ * With -c a task is traced when its memory cgroup is the cgroup with kernfs
+ * id cgroup_id, at depth cgroup_level, or one of its descendants.
+ */
+struct kst_filter {
+	__u8 by_tgid;
+	__u8 by_cgroup;
+	__u16 pad;
+	__s32 cgroup_level; /* 0: the root */
+	__u64 cgroup_id;
+};
+KST_STATIC_ASSERT(sizeof(struct kst_filter) == 16, "kst_filter size");
+#define KST_FILTER_MAX_TGIDS 16384
 
 #endif /* KST_VMSCAN_ABI_H */

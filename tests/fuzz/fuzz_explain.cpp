@@ -16,18 +16,22 @@ using namespace kst;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   try {
-    FailureReport r = parse_failure_report(in);
-    ExplainRequest req;
-    req.order = r.order;
-    req.kv = r.kernel.value_or(KernelVersion{5, 4});
-    GfpEra era = gfp_era_for(req.kv);
-    std::string err;
-    auto m = gfp_from_names(r.mode_names, era, &err);
-    req.gfp = decode_gfp(m.value_or(r.mode), era);
-    req.layout = r.layout;
-    for (WmAlgo a : {WmAlgo::Pre44, WmAlgo::Post44, WmAlgo::Post64}) {
-      req.algo = a;
-      explain(report_to_wm(r), req);
+    for (const FailureReport& r : parse_failure_reports(in)) {
+      ExplainRequest req;
+      req.order = r.order;
+      req.kv = r.kernel.value_or(KernelVersion{5, 4});
+      GfpEra era = gfp_era_for(req.kv);
+      std::string err;
+      auto m = gfp_from_names(r.mode_names, era, &err);
+      req.gfp = decode_gfp(m.value_or(r.mode), era, req.kv);
+      req.layout = r.layout;
+      req.zones_complete = r.zones_complete;
+      req.kv_low = KernelVersion{2, 6, 0};  // every era boundary, both ways
+      req.kv_high = KernelVersion{99, 0};
+      for (WmAlgo a : {WmAlgo::Pre44, WmAlgo::Post44, WmAlgo::Post64}) {
+        req.algo = a;
+        explain(report_to_wm(r), req);
+      }
     }
   } catch (const ParseError&) {
   }

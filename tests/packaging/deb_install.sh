@@ -40,6 +40,7 @@ deps=$(sed -n 's/^ Depends: //p' "$TMP/info")
 # dpkg-shlibdeps computed them from the binary: libbpf and libc at least
 echo "$deps" | grep -q 'libbpf' && echo "$deps" | grep -q 'libc6' || die "Depends '$deps' lacks libbpf/libc6 (shlibdeps off?)"
 dpkg-deb -f "$deb" Depends > /dev/null || die "dpkg-deb -f"
+dpkg-deb -c "$deb" | grep -q "usr/share/bash-completion/completions/kswaptrace$" || die "the package lacks the bash completion"
 dpkg-deb --ctrl-tarfile "$deb" | tar -t > "$TMP/ctrl" || die "control tarball unreadable"
 for c in conffiles postinst prerm postrm; do grep -q "$c\$" "$TMP/ctrl" || die "control lacks $c"; done
 # what is on the machine before: paths the package will own that already exist (/usr, /etc, ...)

@@ -62,7 +62,7 @@ python3 - "$TMP/watch.json" <<'PY' || die "watch in the sandbox"
 import json, sys
 st = [j for j in map(json.loads, open(sys.argv[1])) if j.get("type") == "status"]
 assert st, "no status line"
-assert all(isinstance(j["cpu"], float) for j in st), [j["cpu"] for j in st]
+assert all(isinstance(j["cpu_pct"], float) for j in st), [j["cpu_pct"] for j in st]
 PY
 sandbox "$BIN" features > "$TMP/features" 2>&1 || { cat "$TMP/features"; die "features failed in the sandbox"; }
 # scrape PORT: wait up to 5 s for the agent's /metrics to show build info and verdicts

@@ -27,7 +27,7 @@ cleanup() {
 	[ -n "$apid" ] && kill -9 "$apid" 2>/dev/null
 	[ -n "$ppid" ] && kill "$ppid" 2>/dev/null && wait "$ppid" 2>/dev/null
 	[ -n "$inst" ] && rmdir "$inst" 2>/dev/null
-	[ -n "$grp" ] && rmdir "$grp" 2>/dev/null
+	memcg_remove
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -141,14 +141,7 @@ for l in open(p):
 print(int(a), vm, memcg)
 PY
 }
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-	cg=/sys/fs/cgroup limit=memory.max
-	grep -qw memory $cg/cgroup.subtree_control || echo "+memory" > $cg/cgroup.subtree_control || true
-else
-	cg=/sys/fs/cgroup/memory limit=memory.limit_in_bytes
-fi
-grp=$cg/kst-rt-agent-$$
-mkdir "$grp" && echo 64M > "$grp/$limit" || die "cannot create a 64M memory cgroup under $cg"
+memcg_create kst-rt-agent-$$ 64M || die "cannot create a 64M memory cgroup"
 inst=/sys/kernel/tracing/instances/kst-rt-agent-$$
 mkdir "$inst" || die "cannot create a trace instance"
 echo 1 > "$inst/options/event-fork"

@@ -8,26 +8,15 @@
 . "$(dirname "$0")/lib.subr"
 need_root
 ensure_tracefs
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-	cg=/sys/fs/cgroup limit=memory.max
-	grep -qw memory $cg/cgroup.subtree_control || echo "+memory" > $cg/cgroup.subtree_control || true
-elif [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
-	cg=/sys/fs/cgroup/memory limit=memory.limit_in_bytes
-else
-	skip "no memory cgroup controller"
-fi
-grp=$cg/kst-rt-comm-$$
-mkdir "$grp" || skip "cannot create a cgroup under $cg"
+memcg_create kst-rt-comm-$$ 64M || skip "no memory cgroup controller, or cannot make a cgroup"
 pids=
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	rmdir "$grp" 2>/dev/null
+	memcg_remove
 	rm -rf "$TMP"
-	[ ! -d "$grp" ] || echo "FAIL: cgroup $grp left behind"
 }
 trap cleanup EXIT
-echo 64M > "$grp/$limit" || die "cannot set $limit"
 
 # the hostile name: 0xff 0xfe (invalid UTF-8), an OSC title and a screen clear
 cat > "$TMP/hostile.py" <<'PY'

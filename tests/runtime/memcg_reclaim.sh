@@ -5,20 +5,10 @@
 . "$(dirname "$0")/lib.subr"
 need_root
 ensure_tracefs
-# cgroup v2 (memory.max) or the v1 memory hierarchy (memory.limit_in_bytes)
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-	cg=/sys/fs/cgroup limit=memory.max
-	grep -qw memory $cg/cgroup.subtree_control || echo "+memory" > $cg/cgroup.subtree_control || true
-elif [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
-	cg=/sys/fs/cgroup/memory limit=memory.limit_in_bytes
-else
+memcg_create kst-rt-$$ 64M ||
 	skip "no memory cgroup controller (neither cgroup v2 with memory nor the v1 memory hierarchy)"
-fi
-grp=$cg/kst-rt-$$
-mkdir "$grp" || skip "cannot create a cgroup under $cg"
-cleanup() { rmdir "$grp" 2>/dev/null; rm -rf "$TMP"; }
+cleanup() { memcg_remove; rm -rf "$TMP"; }
 trap cleanup EXIT
-echo 64M > "$grp/$limit" || die "cannot set $limit"
 file=$TMP/big
 "$KST" -d 6 --json > "$TMP/out.json" 2> "$TMP/err" &
 pid=$!

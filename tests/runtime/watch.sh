@@ -8,17 +8,9 @@ need_root
 ensure_tracefs
 
 # a memcg-limit reclaim load when the machine has a memory cgroup (v2 or v1); else idle
-grp= limit=
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-	grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || echo "+memory" > /sys/fs/cgroup/cgroup.subtree_control || true
-	grp=/sys/fs/cgroup/kst-rt-watch-$$ limit=memory.max
-elif [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
-	grp=/sys/fs/cgroup/memory/kst-rt-watch-$$ limit=memory.limit_in_bytes
-fi
-if [ -n "$grp" ]; then
-	{ mkdir "$grp" && echo 64M > "$grp/$limit"; } 2>/dev/null || grp=
-fi
-cleanup() { [ -n "$grp" ] && rmdir "$grp" 2>/dev/null; rm -rf "$TMP"; }
+grp=
+memcg_create kst-rt-watch-$$ 64M || true
+cleanup() { memcg_remove; rm -rf "$TMP"; }
 trap cleanup EXIT
 "$KST" watch -d 7 -i 2 --json --exit-on=livelock,futile > "$TMP/w" 2> "$TMP/e" &
 pid=$!

@@ -143,8 +143,8 @@ TEST(JsonReport, ShapeHasDocumentedKeys) {
   an.on_event({0, AllocCounters{}});
   an.on_event({kSec, AllocCounters{{{0, 2, 0, 1, 3, 7}}}});
   auto j = to_json(an.summary(3 * kSec));
-  for (const char* k : {"version", "kernel", "duration_s", "lost_events", "nodes", "direct_reclaim",
-                        "memcg_reclaim", "page_alloc", "zones", "hazards", "attach", "degraded"})
+  for (const char* k : {"version", "duration_s", "lost_events", "nodes", "direct_reclaim", "memcg_reclaim",
+                        "page_alloc", "zones", "hazards", "attach", "degraded"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["nodes"][0]["nid"], 0);
   EXPECT_EQ(j["nodes"][0]["kswapd"]["wakes"], 1);

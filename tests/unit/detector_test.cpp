@@ -112,7 +112,7 @@ TEST(Detector, TinyZoneLivelockOn44WithinThirtySeconds) {
   EXPECT_NE(v.message.find("Normal has 9 managed of 32768 present"), std::string::npos) << v.message;
   EXPECT_NE(v.message.find("hit_quickly"), std::string::npos);
   EXPECT_GE(v.evidence.at("cpu_pct"), 90);
-  EXPECT_LT(v.evidence.at("steal_per_run"), 1);
+  EXPECT_LT(v.evidence.at("reclaimed_per_pass"), 1);
   EXPECT_DOUBLE_EQ(v.evidence.at("zone_managed"), 9);
   EXPECT_FALSE(r.active.count("FUTILE-RECLAIM"));
   EXPECT_FALSE(r.active.count("HEALTHY-RECLAIM"));

@@ -192,7 +192,8 @@ TEST(Gfp, AllocFlagsByEra) {
 }
 
 TEST(Gfp, KernelVersions) {
-  EXPECT_EQ(parse_kernel_version("2.6.32-41-server").value(), kv(2, 6));
+  EXPECT_EQ(parse_kernel_version("2.6.32-41-server").value(),
+            (KernelVersion{2, 6, 32}));  // 2.6.x keeps its third number
   EXPECT_EQ(parse_kernel_version("5.4.0-120-generic").value(), kv(5, 4));
   EXPECT_EQ(parse_kernel_version("v6.12").value(), kv(6, 12));
   EXPECT_FALSE(parse_kernel_version("pre-4.4"));
@@ -277,7 +278,8 @@ TEST(Watermark, Explain003ViaZoneinfoFiles) {
   const WmResult& min = ex.zonelist[0].marks[0].second;
   EXPECT_EQ(min.free_after, 765);
   EXPECT_EQ(min.required, 884);
-  EXPECT_NE(ex.verdict.find("although a free block of order 4 exists"), std::string::npos);
+  EXPECT_NE(ex.verdict.find("8 free block(s) of order >= 4 (480 pages"), std::string::npos) << ex.verdict;
+  EXPECT_NE(ex.verdict.find("iterative check refused them"), std::string::npos) << ex.verdict;
   // the what-if table: ALLOC_HIGH alone, GFP_ATOMIC, and the 4.4+ algorithm all pass
   ASSERT_EQ(ex.what_if.size(), 4u);
   EXPECT_FALSE(ex.what_if[0].result.ok);
@@ -482,14 +484,17 @@ TEST(ExplainCli, OrderAgainstCapturedFiles) {
 }
 
 TEST(ExplainCli, ErrorsAreOneLine) {
-  for (const std::string& args :
-       {std::string("explain /nonexistent/report"),
-        std::string("explain ") + KST_TEST_DATA + "/seed003/README", std::string("explain"),
-        std::string("explain --order 99"), std::string("gfp 0xzz --kernel-version 4.4"),
-        std::string("gfp GFP_KERNEL --kernel-version banana"),
-        std::string("explain ") + KST_TEST_DATA + "/reports/04_3.x_arm_cma_oom_migratetype.txt"}) {
+  // bad files: 1; a bad command line (no input, a bad order, mask or kernel version): 2 (docs/usage.md)
+  for (const auto& [args, code] : std::vector<std::pair<std::string, int>>{
+           {"explain /nonexistent/report", 1},
+           {std::string("explain ") + KST_TEST_DATA + "/seed003/README", 1},
+           {"explain", 2},
+           {"explain --order 99", 2},
+           {"gfp 0xzz --kernel-version 4.4", 2},
+           {"gfp GFP_KERNEL --kernel-version banana", 2},
+           {std::string("explain ") + KST_TEST_DATA + "/reports/04_3.x_arm_cma_oom_migratetype.txt", 1}}) {
     auto r = run(args);
-    EXPECT_EQ(r.code, 1) << args << "\n" << r.out;
+    EXPECT_EQ(r.code, code) << args << "\n" << r.out;
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << args << "\n" << r.out;
     EXPECT_EQ(r.out.rfind("kswaptrace: ", 0), 0u) << r.out;
   }
@@ -501,4 +506,380 @@ TEST(ExplainCli, GfpJson) {
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["names"], nlohmann::json::array({"GFP_ATOMIC"}));
   EXPECT_EQ(j["alloc_flags"], "ALLOC_HIGH|ALLOC_HARDER");
+}
+
+// ---- era arithmetic (the boundary table) -------------------------------------
+
+namespace {
+
+WmZone plain_zone(int64_t free, int64_t min) {
+  WmZone z;
+  z.name = "Normal";
+  z.zone_idx = 2;
+  z.has_watermarks = true;
+  z.free = free;
+  z.min = min;
+  z.low = min * 5 / 4;
+  z.high = min * 3 / 2;
+  z.lowmem_reserve = {0, 0, 0, 0};
+  z.nr_free = {free};
+  return z;
+}
+
+}  // namespace
+
+TEST(EraTable, BoundariesAreOrderedAndCiteACommit) {
+  const auto& t = wm_boundaries();
+  ASSERT_GE(t.size(), 7u);
+  for (size_t i = 0; i < t.size(); i++) {
+    EXPECT_GT(std::string(t[i].commit).size(), 10u);
+    EXPECT_GT(std::string(t[i].change).size(), 10u);
+    if (i) {
+      EXPECT_LE(t[i - 1].at, t[i].at);
+    }
+  }
+}
+
+TEST(EraTable, RulesPerRelease) {
+  EXPECT_FALSE(wm_rules_for(*parse_kernel_version("2.6.36")).off_by_two);
+  EXPECT_TRUE(wm_rules_for(*parse_kernel_version("2.6.37")).off_by_two);
+  EXPECT_TRUE(wm_rules_for(kv(3, 2)).off_by_two);
+  EXPECT_FALSE(wm_rules_for(kv(3, 3)).off_by_two);
+  EXPECT_EQ(wm_rules_for(kv(4, 3)).algo, WmAlgo::Pre44);
+  EXPECT_EQ(wm_rules_for(kv(4, 4)).algo, WmAlgo::Post44);
+  EXPECT_TRUE(wm_rules_for(kv(4, 4)).highatomic_reserve);
+  EXPECT_FALSE(wm_rules_for(kv(5, 6)).classzone_highest);
+  EXPECT_TRUE(wm_rules_for(kv(5, 7)).classzone_highest);
+  EXPECT_EQ(wm_rules_for(kv(6, 4)).algo, WmAlgo::Post64);
+  EXPECT_FALSE(wm_rules_for(kv(6, 11)).free_highatomic);
+  EXPECT_TRUE(wm_rules_for(kv(6, 12)).free_highatomic);  // c928807f6f6b went into 6.12-rc7
+  EXPECT_EQ(to_string(*parse_kernel_version("2.6.37-1-amd64")), "2.6.37");
+}
+
+// 2.6.37-3.2 subtracted (1 << order) + 1: two pages more than before and after.
+TEST(EraTable, OffByTwoBefore33) {
+  WmZone z = plain_zone(1002, 1000);  // order 0: 1002 - 0 > 1000, but 1002 - 2 <= 1000
+  WmResult fixed = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(3, 3)), 'U');
+  EXPECT_TRUE(fixed.ok);
+  EXPECT_EQ(fixed.free_after, 1002);
+  WmResult buggy = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(3, 2)), 'U');
+  EXPECT_FALSE(buggy.ok);
+  EXPECT_EQ(buggy.fail, WmFail::Watermark);
+  EXPECT_EQ(buggy.free_after, 1000);
+  EXPECT_NE(buggy.steps.front().find("off-by-two"), std::string::npos);
+  WmResult old =
+      check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(*parse_kernel_version("2.6.32")), 'U');
+  EXPECT_TRUE(old.ok);
+}
+
+// 6.12+ discounts nr_free_highatomic, 4.4-6.11 nr_reserved_highatomic.
+TEST(EraTable, FreeHighatomicFrom612) {
+  WmZone z = plain_zone(2000, 1000);
+  z.reserved_highatomic = 1024;
+  z.free_highatomic = 8;
+  WmResult r612 = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 11)), 'U');
+  EXPECT_FALSE(r612.ok);
+  EXPECT_EQ(r612.fail, WmFail::Highatomic);
+  EXPECT_EQ(r612.free_after, 2000 - 1024);
+  WmResult r613 = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 12)), 'U');
+  EXPECT_TRUE(r613.ok);
+  EXPECT_EQ(r613.free_after, 2000 - 8);
+  // free_highatomic not printed (before 6.16): decided only when 0 and the reserve size agree
+  z.free_highatomic = -1;
+  WmResult unk = check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 14)), 'U');
+  EXPECT_TRUE(unk.unknown);
+  EXPECT_FALSE(unk.ok);
+  z.free = 5000;
+  EXPECT_TRUE(check_watermark(z, 0, z.min, 2, AllocFlags{}, wm_rules_for(kv(6, 14)), 'U').ok);
+  // GFP_ATOMIC-like requests (ALLOC_RESERVES) are not discounted at all
+  AllocFlags high;
+  high.high = true;
+  z.free = 2000;
+  EXPECT_EQ(check_watermark(z, 0, z.min, 2, high, wm_rules_for(kv(6, 14)), 'U').free_after, 2000);
+}
+
+TEST(EraTable, UncertainLevelShowsBothSides) {
+  WmZone z = plain_zone(1002, 1000);
+  ExplainRequest req;
+  req.kv = kv(3, 2);
+  req.algo = WmAlgo::Pre44;
+  req.gfp = decode_gfp(0xd0, GfpEra::Legacy, req.kv);
+  req.layout = {"DMA", "DMA32", "Normal"};
+  req.kv_low = kv(3, 2);
+  req.kv_high = kv(3, 3);
+  Explanation ex = explain({z}, req);
+  EXPECT_EQ(ex.cause, Cause::LowFree);
+  ASSERT_EQ(ex.era_alternatives.size(), 1u);
+  EXPECT_TRUE(ex.era_alternatives[0].applied);
+  EXPECT_TRUE(ex.era_alternatives[0].changes);
+  EXPECT_EQ(ex.era_alternatives[0].cause, Cause::NotReproduced);
+  EXPECT_NE(ex.era_alternatives[0].boundary.find("off-by-two"), std::string::npos);
+  // a zone far from the mark: the boundary does not matter, and it says so
+  z = plain_zone(5000, 1000);
+  ex = explain({z}, req);
+  ASSERT_EQ(ex.era_alternatives.size(), 1u);
+  EXPECT_FALSE(ex.era_alternatives[0].changes);
+  // an exact level: no alternatives
+  req.kv_low.reset();
+  req.kv_high.reset();
+  EXPECT_TRUE(explain({z}, req).era_alternatives.empty());
+}
+
+// ---- highatomic-tagged blocks and the decisive zone -------------------------
+
+TEST(Watermark, HighatomicTaggedBlocks) {
+  WmZone z = plain_zone(20000, 1000);
+  z.nr_free = {1000, 500, 100, 4, 0, 0};
+  z.mt_known = true;
+  z.mt = {"UME", "UM", "U", "H", "", ""};
+  WmResult r = check_watermark(z, 3, z.min, 2, AllocFlags{}, wm_rules_for(kv(5, 10)), 'U');
+  EXPECT_EQ(r.fail, WmFail::HighatomicBlock);
+  EXPECT_EQ(r.blocks_at_order, 4);
+  EXPECT_EQ(r.pages_at_order, 32);
+  AllocFlags harder;
+  harder.harder = true;  // GFP_ATOMIC on 4.4-6.3 may take them
+  EXPECT_TRUE(check_watermark(z, 3, z.min, 2, harder, wm_rules_for(kv(5, 10)), 'U').ok);
+  ExplainRequest req;
+  req.kv = kv(5, 10);
+  req.algo = WmAlgo::Post44;
+  req.order = 3;
+  req.gfp = decode_gfp(0xcc0, GfpEra::V5_1, req.kv);
+  req.layout = {"DMA", "DMA32", "Normal"};
+  Explanation ex = explain({z}, req);
+  EXPECT_EQ(ex.cause, Cause::Highatomic);
+  EXPECT_NE(ex.verdict.find("highatomic (H)"), std::string::npos) << ex.verdict;
+}
+
+// The preferred zone is merely low; the big zone has blocks of the order and
+// fails only at an order step: the verdict is about the big zone.
+TEST(Watermark, DecisiveZoneIsTheOneThatCouldHaveServed) {
+  WmZone normal = plain_zone(300, 1000);
+  normal.nr_free = {300};
+  WmZone dma32 = seed_dma32();
+  std::vector<WmZone> zones = {dma32, normal};
+  ExplainRequest req;
+  req.kv = *parse_kernel_version("2.6.32");
+  req.algo = WmAlgo::Pre44;
+  req.order = 4;
+  req.gfp = decode_gfp(0xd0, GfpEra::Legacy, req.kv);
+  req.layout = {"DMA", "DMA32", "Normal"};
+  Explanation ex = explain(zones, req);
+  ASSERT_EQ(ex.zonelist.size(), 2u);
+  EXPECT_EQ(ex.zonelist.front().zone.name, "Normal");  // tried first
+  EXPECT_EQ(ex.cause, Cause::Fragmentation) << ex.verdict;
+  ASSERT_GE(ex.decisive, 0);
+  EXPECT_EQ(ex.zonelist[ex.decisive].zone.name, "DMA32");
+  EXPECT_EQ(ex.verdict.rfind("fragmentation: Node 0 DMA32", 0), 0u) << ex.verdict;
+  EXPECT_NE(ex.verdict.find("8 free block(s) of order >= 4 (480 pages"), std::string::npos) << ex.verdict;
+  EXPECT_NE(ex.verdict.find("765 pages were left <= 884 required"), std::string::npos) << ex.verdict;
+  EXPECT_NE(ex.verdict.find("Normal: watermark (285 <= 1000)"), std::string::npos) << ex.verdict;
+  // fragmentation advice, not low-memory advice; a sleeping request is not told to avoid atomic allocations
+  ASSERT_FALSE(ex.advice.empty());
+  EXPECT_NE(ex.advice[0].find("compaction"), std::string::npos);
+  for (const auto& a : ex.advice) EXPECT_EQ(a.find("avoid high-order atomic"), std::string::npos) << a;
+}
+
+// ---- advice and names per era -------------------------------------------------
+
+TEST(Advice, NoCompactionBefore2635) {
+  Explanation ex = explain_report("01_2.6.32_imap_order4_fragmentation.txt");
+  ASSERT_FALSE(ex.advice.empty());
+  EXPECT_NE(ex.advice[0].find("no memory compaction"), std::string::npos) << ex.advice[0];
+  for (const auto& a : ex.advice) {
+    EXPECT_EQ(a.find("compact_memory"), std::string::npos) << a;
+    EXPECT_EQ(a.find("watermark_scale_factor"), std::string::npos) << a;
+  }
+}
+
+TEST(Gfp, Bit0x100000NamedPerRelease) {
+  auto has = [](const GfpInfo& g, const char* n) {
+    return std::find(g.flags.begin(), g.flags.end(), n) != g.flags.end();
+  };
+  GfpInfo g313 = decode_gfp(0x1000d0, GfpEra::Legacy, kv(3, 13));
+  EXPECT_TRUE(has(g313, "__GFP_KMEMCG"));
+  EXPECT_FALSE(has(g313, "__GFP_NOACCOUNT"));
+  EXPECT_EQ(g313.unknown, 0u);
+  GfpInfo g316 = decode_gfp(0x1000d0, GfpEra::Legacy, kv(3, 16));
+  EXPECT_FALSE(has(g316, "__GFP_KMEMCG"));
+  EXPECT_FALSE(has(g316, "__GFP_NOACCOUNT"));
+  EXPECT_EQ(g316.unknown, 0x100000u);
+  EXPECT_TRUE(has(decode_gfp(0x1000d0, GfpEra::Legacy, kv(4, 1)), "__GFP_NOACCOUNT"));
+  EXPECT_TRUE(has(decode_gfp(0x100000, GfpEra::V4_4, kv(4, 4)), "__GFP_NOACCOUNT"));
+  EXPECT_TRUE(has(decode_gfp(0x100000, GfpEra::V4_4, kv(4, 9)), "__GFP_ACCOUNT"));
+}
+
+TEST(Reports, WrappedHardwareName) {
+  auto r = parse_failure_report(
+      "kworker/0:1: page allocation failure: order:0, mode:0x20\n"
+      "CPU: 0 PID: 1 Comm: kworker/0:1 Not tainted 4.9.24 #1\n"
+      "Hardware name: Xen HVM domU, BIOS 4.2.amazon\n"
+      "08/24/2006\n"
+      "Call Trace:\n");
+  EXPECT_EQ(r.hardware, "Xen HVM domU, BIOS 4.2.amazon 08/24/2006");
+  EXPECT_TRUE(r.xen_guest);
+}
+
+// ---- truncated and concatenated input ---------------------------------------
+
+namespace {
+
+const char* kCorpus[] = {
+    "01_2.6.32_imap_order4_fragmentation.txt",       "02_2.6.31_e100_order5_fragmentation.txt",
+    "03_4.1.18_hi3650_order2_dma_fragmentation.txt", "06_5.4.30_ceph_virtio_atomic_lowfree.txt",
+    "07_5.8_mips_kswapd0_atomic_lowfree.txt",        "08_5.8_mips_containerd_order4_fragmentation.txt",
+    "09_5.4.161_android_atomic_lowfree.txt",         "10_5.19_i386_swapper_order5_qp_lowfree.txt",
+    "11_5.7_i386_mkfs_oom_not_reproduced.txt",       "12_6.7_x86_64_trinity_kexec_order1_not_reproduced.txt",
+    "13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt",
+};
+
+Explanation explain_text(const FailureReport& r, KernelVersion v) {
+  ExplainRequest req;
+  req.kv = v;
+  GfpEra era = gfp_era_for(v);
+  uint64_t mask = r.mode;
+  if (!r.mode_names.empty()) {
+    std::string err;
+    if (auto m = gfp_from_names(r.mode_names, era, &err)) mask = *m;
+  }
+  req.gfp = decode_gfp(mask, era, v);
+  req.order = r.order;
+  req.algo = wm_algo_for(v);
+  req.layout = r.layout;
+  req.zones_complete = r.zones_complete;
+  return explain(report_to_wm(r), req);
+}
+
+std::string decisive_name(const Explanation& ex) {
+  return ex.decisive >= 0 ? ex.zonelist[ex.decisive].zone.name : std::string("-");
+}
+
+// A prefix of a report either reaches the full report's verdict (same cause,
+// same zone) or says it cannot decide: never a failure the full report does not show.
+void check_prefix(const std::string& name, const std::string& prefix, const Explanation& full,
+                  KernelVersion v) {
+  FailureReport r;
+  try {
+    r = parse_failure_report(prefix);
+  } catch (const ParseError&) {
+    return;  // cut before the header: a one-line error, nothing invented
+  }
+  Explanation ex = explain_text(r, v);
+  if (ex.cause == Cause::Inconclusive) return;
+  ASSERT_EQ(cause_name(ex.cause), std::string(cause_name(full.cause)))
+      << name << " cut at byte " << prefix.size() << ": " << ex.verdict;
+  ASSERT_EQ(decisive_name(ex), decisive_name(full)) << name << " cut at byte " << prefix.size();
+}
+
+}  // namespace
+
+TEST(Truncation, EveryLineAndMidLineOfRealReports) {
+  int checked = 0;
+  for (const char* f : kCorpus) {
+    std::string text = slurp(std::string(KST_TEST_DATA) + "/reports/" + f);
+    FailureReport whole = parse_failure_report(text);
+    KernelVersion v = whole.kernel.value();
+    Explanation full = explain_text(whole, v);
+    EXPECT_FALSE(whole.truncated) << f;
+    for (size_t p = 0, nl; (nl = text.find('\n', p)) != std::string::npos; p = nl + 1) {
+      check_prefix(f, text.substr(0, nl + 1), full, v);        // at the line's end
+      check_prefix(f, text.substr(0, (p + nl) / 2), full, v);  // in its middle
+      checked += 2;
+    }
+  }
+  EXPECT_GT(checked, 500);
+}
+
+// Every byte of a multi-zone report's Mem-Info part: "min:70kB" cut to "min:7" is never a value.
+TEST(Truncation, EveryByteOfTheZoneSection) {
+  const char* f = "06_5.4.30_ceph_virtio_atomic_lowfree.txt";
+  std::string text = slurp(std::string(KST_TEST_DATA) + "/reports/" + f);
+  FailureReport whole = parse_failure_report(text);
+  Explanation full = explain_text(whole, *whole.kernel);
+  size_t from = text.find("Node 0 DMA free:");
+  ASSERT_NE(from, std::string::npos);
+  for (size_t n = from; n <= text.size(); n++) check_prefix(f, text.substr(0, n), full, *whole.kernel);
+}
+
+TEST(Truncation, CutTokenIsReportedNotRead) {
+  std::string text =
+      slurp(std::string(KST_TEST_DATA) + "/reports/13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt");
+  size_t at = text.find("min:66452kB");
+  ASSERT_NE(at, std::string::npos);
+  FailureReport r = parse_failure_report(text.substr(0, at + 6));  // "...min:66"
+  EXPECT_TRUE(r.truncated);
+  bool said = false;
+  for (const auto& t : r.truncation) said = said || t.find("'min:66'") != std::string::npos;
+  EXPECT_TRUE(said);
+  for (const auto& z : r.zones)
+    if (z.name == "Normal") {
+      EXPECT_FALSE(z.line_complete);
+    }
+  EXPECT_EQ(explain_text(r, *r.kernel).cause, Cause::Inconclusive);
+}
+
+TEST(Reports, ConcatenatedReportsEachOnTheirOwn) {
+  std::vector<std::string> files = {"06_5.4.30_ceph_virtio_atomic_lowfree.txt",
+                                    "13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt",
+                                    "03_4.1.18_hi3650_order2_dma_fragmentation.txt"};
+  std::string all;
+  std::vector<FailureReport> single;
+  for (const auto& f : files) {
+    std::string t = slurp(std::string(KST_TEST_DATA) + "/reports/" + f);
+    single.push_back(parse_failure_report(t));
+    all += t;
+    if (all.back() != '\n') all += "\n";
+  }
+  for (size_t n : {2u, 3u}) {
+    std::string text;
+    for (size_t i = 0; i < n; i++) {
+      std::string t = slurp(std::string(KST_TEST_DATA) + "/reports/" + files[i]);
+      text += t + (t.back() == '\n' ? "" : "\n");
+    }
+    auto reps = parse_failure_reports(text);
+    ASSERT_EQ(reps.size(), n);
+    for (size_t i = 0; i < n; i++) {
+      EXPECT_EQ(reps[i].comm, single[i].comm);
+      EXPECT_EQ(reps[i].hardware, single[i].hardware) << i;
+      EXPECT_EQ(reps[i].kernel_release, single[i].kernel_release);
+      EXPECT_EQ(reps[i].zones.size(), single[i].zones.size());
+      EXPECT_FALSE(reps[i].truncated) << i;
+      Explanation a = explain_text(reps[i], *reps[i].kernel), b = explain_text(single[i], *single[i].kernel);
+      EXPECT_EQ(a.cause, b.cause) << i;
+      EXPECT_EQ(a.verdict, b.verdict) << i;
+    }
+    if (n > 1) {
+      EXPECT_GT(reps[1].line, reps[0].line);
+    }
+  }
+}
+
+TEST(ExplainCli, EmptyInputIsAOneLineError) {
+  std::string tmp = testing::TempDir() + "/empty-report.txt";
+  { std::ofstream o(tmp); }
+  auto r = run("explain " + tmp);
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_EQ(r.out, "kswaptrace: report: the input is empty\n");
+  std::remove(tmp.c_str());
+}
+
+TEST(ExplainCli, SeveralReportsGiveAJsonArray) {
+  std::string d = std::string(KST_TEST_DATA) + "/reports/";
+  std::string tmp = testing::TempDir() + "/two-reports.txt";
+  {
+    std::ofstream o(tmp);
+    o << slurp(d + "06_5.4.30_ceph_virtio_atomic_lowfree.txt") << "\n"
+      << slurp(d + "13_6.19_x86_64_kswapd0_nomemalloc_lowfree.txt");
+  }
+  auto r = run("explain --json " + tmp);
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["report"]["kernel_release"], "5.4.30");
+  EXPECT_EQ(j[1]["report"]["kernel_release"], "6.19.11-1-cachyos-deckify");
+  EXPECT_EQ(j[1]["verdict"]["cause"], "low_free_memory");
+  r = run("explain " + tmp);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("=== Report 2 of 2"), std::string::npos);
+  std::remove(tmp.c_str());
 }

@@ -284,6 +284,39 @@ TEST(RecordingFormat, EveryEventAlternativeRoundTrips) {
   }
 }
 
+// 1.3 appends the memory cgroup's id and path to DirectReclaim; a 1.2 record
+// (which ends after `memcg`) still decodes, with the cgroup unknown.
+TEST(RecordingFormat, DirectReclaimCarriesItsCgroupAnd12RecordsStillDecode) {
+  DirectReclaim d;
+  d.pid = 7;
+  d.comm = "dd";
+  d.memcg = true;
+  d.nr_reclaimed = 32;
+  d.cgroup_id = 4242;
+  d.cgroup = "/kubepods/pod\x1b[31m";  // untrusted bytes travel as they are
+  std::string bytes;
+  rec::append_event(bytes, Event{5, EventData{d}});
+  auto back = rec::decode_event(rec::split_records(bytes)[0]);
+  ASSERT_TRUE(back);
+  const auto& got = std::get<DirectReclaim>(back->data);
+  EXPECT_EQ(got.cgroup_id, 4242u);
+  EXPECT_EQ(got.cgroup, d.cgroup);
+  EXPECT_EQ(got.nr_reclaimed, 32u);
+
+  // the same record as 1.2 wrote it: the body without the 8 + 4 + len appended bytes
+  const size_t appended = 8 + 4 + d.cgroup.size();
+  std::string old = bytes.substr(0, bytes.size() - appended);
+  const uint32_t len = static_cast<uint32_t>(old.size() - 14);
+  std::memcpy(old.data() + 2, &len, 4);
+  auto back12 = rec::decode_event(rec::split_records(old)[0]);
+  ASSERT_TRUE(back12);
+  const auto& got12 = std::get<DirectReclaim>(back12->data);
+  EXPECT_EQ(got12.cgroup_id, 0u);
+  EXPECT_EQ(got12.cgroup, "");
+  EXPECT_TRUE(got12.memcg);
+  EXPECT_EQ(got12.nr_reclaimed, 32u);
+}
+
 // fuzz-recording found an allocation cell with order 186: `calls << order`
 // was undefined behaviour in the summary. Orders beyond any kernel's
 // MAX_PAGE_ORDER are damage, refused when the record is decoded.
@@ -470,7 +503,10 @@ TEST(Recording, ReportCommandPrintsTheOneShotSummary) {
     j.erase("runs");
     EXPECT_EQ(j["damage"]["damaged"], false);
     j.erase("damage");
-    EXPECT_EQ(j.dump(2), to_json(want).dump(2));
+    // in the envelope of the recorded host: schema, its hostname and boot, the window in UTC
+    EXPECT_EQ(j["schema"], "kswaptrace.report/1");
+    EXPECT_EQ(j.dump(2),
+              summary_json(want, "report", recording_host(RecordingReader(t.sub("rec")).header())).dump(2));
   }
 }
 
@@ -768,9 +804,11 @@ TEST(Recording, SigkillMidWriteLosesAtMostTheLastFlushInterval) {
 
 TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
   const auto ev = synthetic_stream(3);
-  ChromeTraceBuilder b(kStart);
+  std::ostringstream os;
+  ChromeTraceBuilder b(kStart, os);
   for (const auto& e : ev) b.on_event(e);
-  const nlohmann::json j = b.finish(ev.back().ts);
+  b.finish(ev.back().ts);
+  const nlohmann::json j = nlohmann::json::parse(os.str());
   int kswapd = 0, reclaim = 0, free_ctr = 0, alloc_ctr = 0, open = 0;
   for (const auto& e : j["traceEvents"]) {
     const std::string ph = e["ph"], name = e["name"];
@@ -778,7 +816,9 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
       ++kswapd;
       if (e["args"].contains("open")) {
         ++open;
-        EXPECT_EQ(e["tid"], 1);
+        // node 1's kswapd: its real pid from the samples, a process of its own
+        EXPECT_EQ(e["pid"], 78);
+        EXPECT_EQ(e["tid"], 78);
       } else {
         EXPECT_DOUBLE_EQ(e["dur"].get<double>(), 300000.0);  // wake at +100 ms, sleep at +400 ms
         EXPECT_EQ(e["args"]["balance_passes"], 2);
@@ -786,6 +826,7 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
     }
     if (ph == "X" && (name == "direct reclaim" || name == "memcg reclaim")) {
       ++reclaim;
+      EXPECT_EQ(e["pid"], 4001);  // the task's real tid
       EXPECT_EQ(e["tid"], 4001);
     }
     if (ph == "C" && name.rfind("free pages node", 0) == 0) ++free_ctr;
@@ -801,18 +842,40 @@ TEST(ChromeTrace, SlicesCountersAndOpenEpisodes) {
   EXPECT_EQ(alloc_ctr, 3);
   int hot = 0;
   for (const auto& e : j["traceEvents"])
-    if (e["ph"] == "i" && e["pid"] == 4) ++hot;
+    if (e["ph"] == "i" && e["pid"] == ChromeTraceBuilder::kPidHotadd) ++hot;
   EXPECT_EQ(hot, 4);  // add_memory, 2 uevents, zone watermarks
   int verdicts = 0;
   for (const auto& e : j["traceEvents"])
     if (e["ph"] == "i" && e["cat"] == "verdict") {
       ++verdicts;
       EXPECT_EQ(e["name"], "TINY-ZONE raised");
-      EXPECT_EQ(e["pid"], 1);  // the kswapd process, node 0's thread
-      EXPECT_EQ(e["tid"], 0);
+      EXPECT_EQ(e["pid"], 77);  // node 0's kswapd
+      EXPECT_EQ(e["tid"], 77);
       EXPECT_EQ(e["args"]["evidence"]["managed"], 9);
     }
   EXPECT_EQ(verdicts, 1);
+  // every pid is a real one or above PID_MAX_LIMIT (no collision with a system trace)
+  for (const auto& e : j["traceEvents"]) {
+    const int pid = e["pid"];
+    EXPECT_TRUE(pid == 77 || pid == 78 || pid == 4001 || pid > (1 << 22)) << e.dump();
+  }
+}
+
+TEST(ChromeTrace, KswapdWithoutAPidSampleGetsAPidNoTaskCanHave) {
+  std::ostringstream os;
+  ChromeTraceBuilder b(kStart, os);
+  b.on_event({kStart + 1000, KswapdWake{0, 2, 0}});
+  b.on_event({kStart + 2000, KswapdSleep{0}});
+  b.finish(kStart + 3000);
+  const nlohmann::json j = nlohmann::json::parse(os.str());
+  int slices = 0;
+  for (const auto& e : j["traceEvents"])
+    if (e["ph"] == "X") {
+      ++slices;
+      EXPECT_EQ(e["pid"], ChromeTraceBuilder::kPidKswapdUnknown);
+      EXPECT_GT(e["pid"].get<int>(), 1 << 22);
+    }
+  EXPECT_EQ(slices, 1);
 }
 
 TEST(Recording, ReportListsTheVerdictChangesRecordedLive) {

@@ -30,6 +30,8 @@ class Scenario:
     domu: dict = None
     dom0_binaries: tuple = ()                     # binaries dom0 gets besides the toolstack
     in_suite: bool = True                         # False: run only when named with --scenario
+    dynamic_binary: bool = False                  # also ship build/kswaptrace (dynamic, with the
+                                                  # Prometheus exporter) as /bin/kswaptrace-dyn
 
 
 # ----------------------------------------------------------------------------------------------
@@ -893,3 +895,72 @@ XEN_DOMU_FUTILE = Scenario(
 )
 
 ALL += [XEN_DOMU_FUTILE]
+
+
+# ----------------------------------------------------------------------------------------------
+# agent: the fleet service's metrics against the guest kernel's own counters
+
+
+def parse_prom(text):
+    """{metric name: summed value over its series} of a Prometheus text exposition."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, value = line.rsplit(" ", 1)
+        name = name_labels.split("{", 1)[0]
+        out[name] = out.get(name, 0.0) + float(value)
+    return out
+
+
+def check_agent(run):
+    rc = run.text("agent.rc")
+    run.check("agent exited 0 on SIGTERM", rc is not None and rc.strip() == "0",
+              f"exit {rc.strip() if rc else None}; stderr {(run.text('agent.err') or '')[-300:]!r}")
+    before, after = run.text("metrics.before"), run.text("metrics.after")
+    d = vmstat_delta(run)
+    if before is None or after is None or d is None:
+        run.check("agent textfiles and vmstat snapshots came back", False, "missing files")
+        return
+    m0, m1 = parse_prom(before), parse_prom(after)
+    delta = {k: m1.get(k, 0) - m0.get(k, 0) for k in m1}
+    pageoutrun = d.get("pageoutrun", 0)
+    wakes = delta.get("kswaptrace_kswapd_wakes_total")
+    run.check("the workload woke kswapd (pageoutrun delta > 0)", pageoutrun > 0, f"pageoutrun {pageoutrun}")
+    run.check("kswaptrace_kswapd_wakes_total delta == pageoutrun delta", wakes == pageoutrun,
+              f"agent {wakes}, pageoutrun {pageoutrun}")
+    allocstall = sum(v for k, v in d.items() if k.startswith("allocstall_"))
+    direct = delta.get("kswaptrace_direct_reclaim_stall_seconds_count")
+    run.check("kswaptrace_direct_reclaim_stall_seconds_count delta == allocstall_* delta",
+              direct == allocstall, f"agent {direct}, allocstall {allocstall}")
+    pgalloc = sum(v for k, v in d.items() if k.startswith("pgalloc_"))
+    pages = delta.get("kswaptrace_page_alloc_pages_total", 0)
+    diff = (pages - pgalloc) / pgalloc if pgalloc else None
+    run.check(f"kswaptrace_page_alloc_pages_total delta within {PGALLOC_TOLERANCE:.0%} of pgalloc_* delta",
+              diff is not None and abs(diff) <= PGALLOC_TOLERANCE,
+              f"agent {pages:.0f}, pgalloc {pgalloc}" + (f", difference {diff:+.2%}" if diff is not None else ""))
+    run.check("no lost events", m1.get("kswaptrace_lost_events_total", 0) == 0,
+              f"lost {m1.get('kswaptrace_lost_events_total')}")
+    scrape = run.text("scrape.txt") or ""
+    scraped = parse_prom(scrape)
+    run.check("the HTTP endpoint serves the same series as the textfile",
+              bool(scraped) and set(k for k in m1) <= set(scraped),
+              f"missing from /metrics: {sorted(set(m1) - set(scraped))[:5]}")
+    run.check("the scrape is no older than the last textfile (counters monotonic)",
+              scraped.get("kswaptrace_kswapd_wakes_total", -1) >= m1.get("kswaptrace_kswapd_wakes_total", 0),
+              f"scrape {scraped.get('kswaptrace_kswapd_wakes_total')}, textfile {m1.get('kswaptrace_kswapd_wakes_total')}")
+
+
+AGENT = Scenario(
+    name="agent",
+    description="`kswaptrace agent` (dynamic build, Prometheus exporter) under the pressure workload: "
+                "metric deltas vs /proc/vmstat deltas over the same window, HTTP scrape, SIGTERM exit 0",
+    guest_script="agent.sh",
+    memory="384M",
+    modules=["zram"],
+    env={"ZRAM_SIZE": "256M", "HOG_EXTRA_MIB": 100, "HOG_PASSES": 2},
+    checks=[check_agent],
+    kernels=("6.12",),   # the counters themselves are checked on 6.1 too, by pressure
+    dynamic_binary=True,
+)
+ALL += [AGENT]

@@ -307,6 +307,8 @@ void register_agent(CLI::App& app, Registry& reg) {
   add_live_options(*sub, o->live);
   sub->add_option("--zoneinfo-file", o->zoneinfo_file, "tests only: zone samples from this file")
       ->group("");  // hidden
+  set_examples(*sub, {"kswaptrace agent --config /etc/kswaptrace/agent.toml",
+                      "kswaptrace agent --listen 127.0.0.1:9532 --record /var/lib/kswaptrace/rec"});
   reg.push_back({sub, [o, sub]() {
                    if (!o->config.empty()) try {
                        apply_config_file(*sub, o->config);

@@ -35,6 +35,9 @@ void require_finite_decimals(CLI::App& app);
 // One-line error on stderr: "kswaptrace: <msg>".
 int fail(const std::string& msg, int code = kExitError);
 
+// Ends a command's --help with "Examples:" and one command line per entry.
+void set_examples(CLI::App& app, const std::vector<std::string>& lines);
+
 void register_oneshot(CLI::App& app, Registry& reg);
 void register_features(CLI::App& app, Registry& reg);
 void register_fix_watermarks(CLI::App& app, Registry& reg);

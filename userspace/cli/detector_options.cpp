@@ -2,6 +2,21 @@
 
 namespace kst::cli {
 
+CLI::Validator verdict_name_validator() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        const std::string key = verdict_key_from_name(s);
+        if (!key.empty()) {
+          s = key;
+          return "";
+        }
+        std::string kinds;
+        for (const char* const* k = verdict_kinds_printed(); *k; ++k) kinds += std::string(*k) + ", ";
+        return "unknown verdict '" + s + "' (want one of " + kinds + "any; any case, or the short form)";
+      },
+      "VERDICT");
+}
+
 DetectorConfig DetectorOptions::resolve() const {
   DetectorConfig c = config;
   c.livelock_cpu = livelock_cpu_pct / 100;

@@ -18,4 +18,8 @@ struct DetectorOptions {
 // --window, --hold, --clear, --livelock-*, --futile-*, --churn-rate, --thrash-ratio.
 void add_detector_options(CLI::App& app, DetectorOptions& o);
 
+// Turns a verdict name as printed ("FUTILE-RECLAIM") or short ("futile"), any
+// case, into its verdict_key(); anything else is a usage error naming the kinds.
+CLI::Validator verdict_name_validator();
+
 }  // namespace kst::cli

@@ -22,6 +22,7 @@ namespace {
 struct ExportOptions {
   std::string path, format = "chrome-trace", out;
   std::string from, to;
+  std::string timestamps = "relative";  // or "monotonic": the recorded host's CLOCK_MONOTONIC
 };
 
 void warn(const std::string& m) { std::cerr << "kswaptrace: warning: " << m << "\n"; }
@@ -61,9 +62,30 @@ int run_export(const ExportOptions& o) {
   } catch (const std::invalid_argument& e) {
     return fail(e.what(), kExitUsage);
   }
-  const TimeNs origin = from.value_or(h.recording_start_ns);
-  ChromeTraceBuilder b(origin);
-  TimeNs last = origin;
+  const TimeNs window_start = from.value_or(h.recording_start_ns);
+  const TimeNs origin = o.timestamps == "monotonic" ? 0 : window_start;
+  // streamed: the trace is written as the recording is decoded
+  std::ofstream file;
+  std::vector<char> buf(1 << 20);
+  if (o.out != "-") {
+    // created 0600 as before (the trace holds process names); ofstream then keeps the mode
+    const int fd = ::open(o.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return fail("cannot create " + o.out + ": " + std::strerror(errno));
+    ::close(fd);
+    file.rdbuf()->pubsetbuf(buf.data(), static_cast<std::streamsize>(buf.size()));
+    file.open(o.out, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (!file) return fail("cannot create " + o.out + ": " + std::strerror(errno));
+  }
+  std::ostream& out = o.out == "-" ? std::cout : file;
+  const auto write_failed = [&]() {
+    const int err = errno;
+    if (o.out == "-") return fail("cannot write the trace to stdout: " + std::string(std::strerror(err)));
+    file.close();
+    ::unlink(o.out.c_str());
+    return fail("cannot write " + o.out + ": " + std::strerror(err) + " (removed the partial file)");
+  };
+  ChromeTraceBuilder b(origin, out);
+  TimeNs last = window_start;
   uint64_t n = 0;
   // verdicts raised before --from and still in force are drawn at the window's start
   VerdictsInForce in_force;
@@ -77,6 +99,8 @@ int run_export(const ExportOptions& o) {
     reader->read([&](const RecordItem& it) {
       if (from && it.event.ts < *from) {
         if (const auto* c = std::get_if<VerdictChange>(&it.event.data)) in_force.on(*c);
+        // the kswapd threads' pids, known before the window: draws nothing
+        if (std::holds_alternative<KswapdCpuSample>(it.event.data)) b.on_event(it.event);
         return;
       }
       if (from) carry_in_force();
@@ -85,37 +109,34 @@ int run_export(const ExportOptions& o) {
       if (it.kind != RecordItem::Kind::Event) return;
       b.on_event(it.event);
       ++n;
+      if (!out) throw std::ios_base::failure("write");
     });
     if (from) carry_in_force();
   } catch (const RecordingReadError& e) {
+    if (o.out != "-") {
+      file.close();
+      ::unlink(o.out.c_str());
+    }
     return fail(e.what());
+  } catch (const std::ios_base::failure&) {
+    return write_failed();
   }
   mark_runs(b, reader->runs(), from, to);
-  nlohmann::json other = {{"recording_id", h.recording_id},
-                          {"hostname", h.hostname},
-                          {"kernel_release", h.kernel_release},
-                          {"origin_wall_time", wall_time(h, origin)},
-                          {"origin_realtime_ns", static_cast<int64_t>(origin) + h.realtime_offset_ns},
-                          {"clock", "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"},
-                          {"runs", runs_json(reader->runs())}};
-  const std::string text = json_text(b.finish(last, other));
+  nlohmann::json other = {
+      {"recording_id", h.recording_id},
+      {"hostname", h.hostname},
+      {"kernel_release", h.kernel_release},
+      {"origin_wall_time", wall_time(h, window_start)},
+      {"origin_realtime_ns", static_cast<int64_t>(origin) + h.realtime_offset_ns},
+      {"clock", origin ? "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"
+                       : "CLOCK_MONOTONIC of the recorded host, microseconds"},
+      {"runs", runs_json(reader->runs())}};
+  b.finish(last, other);
   if (o.out == "-") {
-    std::cout << text << "\n";
+    if (!out.flush()) return write_failed();
   } else {
-    const int fd = ::open(o.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return fail("cannot create " + o.out + ": " + std::strerror(errno));
-    size_t off = 0;
-    while (off < text.size()) {
-      const ssize_t w = ::write(fd, text.data() + off, text.size() - off);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        const int err = errno;
-        ::close(fd);
-        return fail("cannot write " + o.out + ": " + std::strerror(err));
-      }
-      off += static_cast<size_t>(w);
-    }
-    ::close(fd);
+    file.close();
+    if (file.fail()) return write_failed();
     std::cerr << "kswaptrace: wrote " << n << " events as a Chrome trace to " << o.out
               << " (open in ui.perfetto.dev or chrome://tracing)\n";
   }
@@ -133,6 +154,13 @@ void register_export(CLI::App& app, Registry& reg) {
   sub->add_option("-o,--output", o->out, "output file ('-' for stdout)")->required();
   sub->add_option("--from", o->from, "window start (as for report)");
   sub->add_option("--to", o->to, "window end (as for report)");
+  sub->add_option("--timestamps", o->timestamps,
+                  "relative: microseconds after the window's start; monotonic: the recorded host's "
+                  "CLOCK_MONOTONIC, to line up with a system trace taken on that host (docs/recording.md)")
+      ->check(CLI::IsMember({"relative", "monotonic"}))
+      ->capture_default_str();
+  set_examples(*sub,
+               {"kswaptrace export rec --format chrome-trace -o trace.json   # open in ui.perfetto.dev"});
   reg.push_back({sub, [o]() { return run_export(*o); }});
 }
 

@@ -7,12 +7,15 @@
 #include "cli/commands.h"
 #include "cli/live_options.h"
 #include "core/untrusted_text.h"
+#include "sinks/json/envelope.h"
 #include "sources/bpf/bpf_tracer.h"
 #include "sources/bpf/feature_probe.h"
 #include "sources/hotadd/hotadd_monitor.h"
 #include "sources/hotadd/hotadd_probes.h"
 #include "sources/hotadd/uevent_listener.h"
+#include "sources/procfs/host_identity_reader.h"
 #include "sources/procfs/procfs.h"
+#include "sources/tracefs/tracefs_tracer.h"
 
 namespace kst::cli {
 namespace {
@@ -21,6 +24,31 @@ struct FeaturesOptions {
   bool json = false;
   LiveOptions plan;  // --attach/--hotadd-probes preview a restricted plan
 };
+
+// Which backend a live command would run, and why (the probes BpfTracer's
+// constructor checks first; a program the verifier rejects shows only at load).
+std::pair<std::string, std::string> preview_backend(FeatureProbe& probe, const std::vector<AttachPlan>& plan,
+                                                    const std::string& requested) {
+  std::string bpf_no;
+  if (!probe.is_root())
+    bpf_no = "not root";
+  else if (!probe.btf().ok)
+    bpf_no = probe.btf().detail;
+  else if (!probe.ringbuf().ok)
+    bpf_no = "no BPF ring buffer: " + probe.ringbuf().detail;
+  for (const auto& p : plan)
+    if (bpf_no.empty() && p.required && p.mode.empty())
+      bpf_no = "cannot attach " + p.sys + ":" + p.name + ": " + p.reason;
+  const TracefsPlan t = plan_tracefs(probe);
+  const std::string tracefs_why =
+      t.ok ? std::string("instance under ") + t.detail + "/instances; page allocations " +
+                 (t.hist ? "streamed (hist triggers present, not used yet)" : "streamed (no hist triggers)")
+           : t.detail;
+  if (requested == "bpf") return {bpf_no.empty() ? "bpf" : "none", bpf_no.empty() ? "requested" : bpf_no};
+  if (requested == "tracefs") return {t.ok ? "tracefs" : "none", tracefs_why};
+  if (bpf_no.empty()) return {"bpf", "BTF, ring buffer and every required tracepoint are usable"};
+  return {t.ok ? "tracefs" : "none", "BPF cannot run (" + bpf_no + "); tracefs: " + tracefs_why};
+}
 
 int run_features(const FeaturesOptions& o) {
   FeatureProbe probe(o.plan.btf);
@@ -41,6 +69,9 @@ int run_features(const FeaturesOptions& o) {
   }
   rows.push_back({"kprobes", probe.kprobes()});
   std::vector<AttachPlan> plan = plan_attach(probe, parse_attach_mode(o.plan.attach));
+  // as open_live_source: an explicit --btf means BPF
+  const auto [backend, backend_why] =
+      preview_backend(probe, plan, o.plan.backend == "auto" && !o.plan.btf.empty() ? "bpf" : o.plan.backend);
 
   // memory hot-add sources (issue 6): what `kswaptrace` would use here
   struct HotAddRow {
@@ -68,7 +99,8 @@ int run_features(const FeaturesOptions& o) {
 
   if (o.json) {
     nlohmann::json j;
-    j["kernel"] = release;
+    j["backend"] = {{"name", backend}, {"why", backend_why}};
+    add_envelope(j, "features", live_host_identity(), realtime_now_ns());
     for (const auto& [k, p] : rows) j["features"][k] = {{"ok", p.ok}, {"detail", p.detail}};
     for (const auto& p : plan)
       j["tracepoints"].push_back({{"event", p.sys + ":" + p.name},
@@ -87,6 +119,7 @@ int run_features(const FeaturesOptions& o) {
     std::printf("kernel     %s\n", release.c_str());
     for (const auto& [k, p] : rows)
       std::printf("%-10s %-4s %s\n", k.c_str(), p.ok ? "yes" : "no", p.detail.c_str());
+    std::printf("backend    %s: %s\n", backend.c_str(), backend_why.c_str());
     std::printf("\n%-42s %-8s %-7s %-4s %s\n", "tracepoint", "needed", "tracefs", "btf", "mode");
     for (const auto& p : plan)
       std::printf("%-42s %-8s %-7s %-4s %s\n", (p.sys + ":" + p.name).c_str(),
@@ -108,6 +141,7 @@ void register_features(CLI::App& app, Registry& reg) {
       app.add_subcommand("features", "print what the running kernel supports and the attach mode per event");
   sub->add_flag("-j,--json", o->json, "JSON output");
   add_plan_options(*sub, o->plan);
+  set_examples(*sub, {"kswaptrace features", "kswaptrace features --attach tracepoint --json"});
   reg.push_back({sub, [o]() { return run_features(*o); }});
 }
 

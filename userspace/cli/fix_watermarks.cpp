@@ -19,6 +19,8 @@
 #include "core/hazards.h"
 #include "core/untrusted_text.h"
 #include "core/watermark_diff.h"
+#include "sinks/json/envelope.h"
+#include "sources/procfs/host_identity_reader.h"
 #include "sources/procfs/procfs.h"
 
 namespace kst::cli {
@@ -68,6 +70,7 @@ int run_fix(const FixOptions& o) {
 
   if (o.json) {
     nlohmann::json j;
+    add_envelope(j, "fix-watermarks", live_host_identity(), realtime_now_ns());
     j["applied"] = o.apply;
     j["watermark_scale_factor"] = *wsf;
     j["changed"] = any_change;
@@ -119,6 +122,8 @@ void register_fix_watermarks(CLI::App& app, Registry& reg) {
                                      "vm.watermark_scale_factor (dry run unless --apply)");
   sub->add_flag("--apply", o->apply, "actually write the sysctl (needs root)");
   sub->add_flag("-j,--json", o->json, "JSON output");
+  set_examples(*sub, {"kswaptrace fix-watermarks              # dry run: what it would set, and why",
+                      "kswaptrace fix-watermarks --apply      # write vm.watermark_scale_factor"});
   reg.push_back({sub, [o]() { return run_fix(*o); }});
 }
 

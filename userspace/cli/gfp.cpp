@@ -9,6 +9,8 @@
 
 #include "cli/commands.h"
 #include "core/untrusted_text.h"
+#include "sinks/json/envelope.h"
+#include "sources/procfs/host_identity_reader.h"
 #include "sources/procfs/procfs.h"
 
 namespace kst::cli {
@@ -35,12 +37,12 @@ int run_gfp(const GfpOptions& o) {
     source = "running kernel";
   }
   auto kv = parse_kernel_version(kvs);
-  if (!kv) return fail("bad kernel version '" + kvs + "' (want e.g. 4.4 or 5.10.0-28-amd64)");
-  if (o.order < 0 || o.order > 20) return fail("--order must be between 0 and 20");
+  if (!kv) return fail("bad kernel version '" + kvs + "' (want e.g. 4.4 or 5.10.0-28-amd64)", kExitUsage);
+  if (o.order < 0 || o.order > 20) return fail("--order must be between 0 and 20", kExitUsage);
   GfpEra era = gfp_era_for(*kv);
   std::string err;
   auto mask = parse_gfp_arg(o.mask, era, &err);
-  if (!mask) return fail(err);
+  if (!mask) return fail(err, kExitUsage);
   GfpInfo g = decode_gfp(*mask, era);
   AllocFlags f = alloc_flags_for(g, *kv, o.order);
   std::string names;
@@ -60,6 +62,7 @@ int run_gfp(const GfpOptions& o) {
                         {"wakes_kswapd", g.kswapd},
                         {"alloc_flags", f.describe()},
                         {"order", o.order}};
+    add_envelope(j, "gfp", live_host_identity(), realtime_now_ns());
     std::cout << json_text(j, 2) << "\n";
     return kExitOk;
   }
@@ -90,6 +93,8 @@ void register_gfp(CLI::App& app, Registry& reg) {
                   "kernel the mask comes from (default: running kernel)");
   sub->add_option("--order", o->order, "allocation order (6.4+ ALLOC_HIGHATOMIC depends on it)");
   sub->add_flag("-j,--json", o->json, "JSON output");
+  set_examples(*sub, {"kswaptrace gfp 0x14200ca --kernel-version 4.9",
+                      "kswaptrace gfp 'GFP_KERNEL|__GFP_COMP' --order 3 --json"});
   reg.push_back({sub, [o]() { return run_gfp(*o); }});
 }
 

@@ -15,10 +15,15 @@ struct LiveOptions {
   std::string attach = "auto";         // tracepoints: auto, tp_btf, tracepoint
   std::string hotadd_probes = "auto";  // hot-add function probes: auto, fentry, kprobe, none
   std::string btf;                     // BTF file instead of /sys/kernel/btf/vmlinux
+  std::string backend = "auto";        // auto, bpf, tracefs
+  std::string tracefs_alloc = "auto";  // how the tracefs backend counts page allocations
   bool verbose = false;                // libbpf's messages
+  bool wake_every_event = false;       // hidden: no ring-buffer wake-up batching (benchmark baseline)
+  TraceFilter filter;                  // -p, -c, resolved (cli/trace_scope.h)
+  bool by_tgid = false;                // -- CMD: its processes, added once it is forked
 };
 
-// --attach, --hotadd-probes, --btf on APP: what decides the attach plan
+// --backend, --tracefs-alloc, --attach, --hotadd-probes, --btf on APP: what decides the attach plan
 // (also `features`, which previews that plan).
 void add_plan_options(CLI::App& app, LiveOptions& o);
 

@@ -157,6 +157,8 @@ void register_record(CLI::App& app, Registry& reg) {
   sub->add_option("-d,--duration", o->duration, "stop after SECONDS (default: until Ctrl-C/SIGTERM/SIGHUP)")
       ->check(CLI::Range(0.01, 31536000.0));
   add_live_options(*sub, o->live);
+  set_examples(
+      *sub, {"kswaptrace record -o /var/lib/kswaptrace/rec --max-size 1G", "kswaptrace record -o rec -d 60"});
   reg.push_back({sub, [o]() { return run_record(*o); }});
 }
 

@@ -49,14 +49,17 @@ void register_watch(CLI::App& app, Registry& reg) {
   sub->add_option("-d,--duration", o->watch.duration, "stop after SECONDS (exit 0 unless --exit-on fired)")
       ->check(CLI::Range(0.01, 31536000.0));
   sub->add_flag("-j,--json", o->watch.json, "one JSON object per line (status and verdict changes)");
-  sub->add_option("--exit-on", o->exit_on,
-                  "exit with code 3 when a verdict of these kinds is raised (comma-separated; any = every "
-                  "alerting kind)")
+  sub->add_option(
+         "--exit-on", o->exit_on,
+         "exit with code 3 when a verdict of these kinds is raised (comma-separated, any case, as printed "
+         "or short: LIVELOCK, FUTILE-RECLAIM|futile, HIGH-ORDER-CHURN|churn, THRASHING|thrash, "
+         "WATERMARK-BOOST|boost, TINY-ZONE, HEALTHY-RECLAIM|healthy; any = every alerting kind)")
       ->delimiter(',')
-      ->check(
-          CLI::IsMember({"livelock", "futile", "churn", "thrash", "boost", "tiny-zone", "healthy", "any"}));
+      ->transform(verdict_name_validator());
   add_detector_options(*sub, o->detector);
   add_live_options(*sub, o->live);
+  set_examples(*sub, {"kswaptrace watch", "kswaptrace watch -d 600 --exit-on=LIVELOCK,FUTILE-RECLAIM",
+                      "kswaptrace watch --json | tee verdicts.jsonl"});
   reg.push_back({sub, [o]() { return run(*o); }});
 }
 

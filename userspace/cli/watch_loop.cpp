@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/untrusted_text.h"
+#include "sinks/json/envelope.h"
 #include "sinks/text/watch_render.h"
 
 namespace kst::cli {
@@ -76,11 +77,12 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
     const TimeNs t = samples.empty() ? src.now() : samples.front().ts;
     const std::vector<Verdict>& verdicts = det.evaluate(t);
     const std::string label = src.label(t);
-    print_changes(changes.update(verdicts), det, o.json, t, label, out);
+    const HostIdentity host = src.host();
+    print_changes(changes.update(verdicts), det, o.json, t, label, out, &host);
     if (now >= next_status) {
       for (const auto& st : det.status()) {
         if (o.json)
-          out << json_text(status_json(st, verdicts, t)) << "\n";
+          out << json_text(watch_json(status_json(st, verdicts, t), host, t)) << "\n";
         else
           out << terminal_safe(render_status_line(st, verdicts, label));
       }
@@ -101,17 +103,23 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
   return rc;
 }
 
+nlohmann::json watch_json(nlohmann::json j, const HostIdentity& host, TimeNs t) {
+  add_envelope(j, "watch", host, host.wall_ns(t));
+  return j;
+}
+
 void print_changes(const std::vector<VerdictChange>& changes, const Detector& det, bool json, TimeNs t,
-                   const std::string& label, std::ostream& out) {
+                   const std::string& label, std::ostream& out, const HostIdentity* host) {
+  const HostIdentity here = host ? *host : live_host_identity();
   for (const auto& [raised, v] : changes) {
     if (json)
-      out << json_text(verdict_change_json(v, raised, t)) << "\n";
+      out << json_text(watch_json(verdict_change_json(v, raised, t, &here), here, t)) << "\n";
     else if (!raised)
-      out << terminal_safe(render_verdict_cleared(v, t, label));
+      out << terminal_safe(render_verdict_cleared(v, t, label, here.realtime_offset_ns));
     else
       out << terminal_safe(render_verdict_raised(v, status_of(det.status(), v.nid),
                                                  det.zones() ? det.zones()->zones : std::vector<ZoneInfo>{},
-                                                 label))
+                                                 label, here.realtime_offset_ns))
           << "\n";
   }
 }

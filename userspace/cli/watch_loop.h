@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <set>
 #include <string>
@@ -12,6 +13,8 @@
 #include "cli/commands.h"
 #include "core/detector.h"
 #include "core/event.h"
+#include "core/host_identity.h"
+#include "sources/procfs/host_identity_reader.h"
 
 namespace kst::cli {
 
@@ -30,6 +33,8 @@ class WatchSource {
   virtual std::vector<Event> sample() = 0;
   // The stamp that starts each printed line (wall-clock time when live).
   virtual std::string label(TimeNs now) = 0;
+  // Host, boot and the wall-clock offset of now() for the JSON envelope.
+  virtual HostIdentity host() { return live_host_identity(); }
 };
 
 // The loop `watch` and `agent` share: events go to `feed` as they arrive;
@@ -63,6 +68,8 @@ int run_watch(WatchSource& src, const WatchOptions& o, std::ostream& out, std::o
 // Prints verdict changes as `watch` does: alert blocks and "cleared" lines,
 // or one JSON object each.
 void print_changes(const std::vector<VerdictChange>& changes, const Detector& det, bool json, TimeNs t,
-                   const std::string& label, std::ostream& out);
+                   const std::string& label, std::ostream& out, const HostIdentity* host = nullptr);
+// A watch/agent JSON line in its envelope (schema kswaptrace.watch/1), stamped at t.
+nlohmann::json watch_json(nlohmann::json j, const HostIdentity& host, TimeNs t);
 
 }  // namespace kst::cli

@@ -108,6 +108,25 @@ std::string verdict_key(const std::string& kind) {
   return k;  // "livelock", "tiny-zone"
 }
 
+const char* const* verdict_kinds_printed() {
+  static const char* const kinds[] = {"LIVELOCK",        "FUTILE-RECLAIM", "HIGH-ORDER-CHURN", "THRASHING",
+                                      "WATERMARK-BOOST", "TINY-ZONE",      "HEALTHY-RECLAIM",  nullptr};
+  return kinds;
+}
+
+std::string verdict_key_from_name(const std::string& name) {
+  std::string up = name;
+  for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (up == "ANY") return "any";
+  for (const char* const* k = verdict_kinds_printed(); *k; ++k) {
+    const std::string key = verdict_key(*k);
+    std::string key_up = key;
+    for (auto& c : key_up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (up == *k || up == key_up) return key;
+  }
+  return "";
+}
+
 std::pair<int, int> kernel_version(const std::string& release) {
   int major = 0, minor = 0;
   if (std::sscanf(release.c_str(), "%d.%d", &major, &minor) != 2) return {0, 0};
@@ -554,9 +573,9 @@ void Detector::rule_livelock(const RuleInput& in) {
               "make it "
               "recompute them.";
   t.v.evidence = {{"awake_s", st.awake_s},
-                  {"runs_per_s", st.runs_per_s},
+                  {"balance_passes_per_s", st.runs_per_s},
                   {"cpu_pct", st.cpu >= 0 ? pct(st.cpu) : -1},
-                  {"steal_per_run", st.steal_per_run},
+                  {"reclaimed_per_pass", st.steal_per_run},
                   {"efficiency", st.eff},
                   {"scanned_per_s", st.scanned_per_s},
                   {"quick_ratio", st.quick},
@@ -637,7 +656,7 @@ void Detector::rule_futile(const RuleInput& in) {
       "vm.watermark_scale_factor: a large gap makes kswapd chase a free target the workload keeps "
       "eating. Adding swap, lowering the gap or shrinking the working set ends it.";
   t.v.evidence = {{"awake_s", st.awake_s},
-                  {"duty", st.duty},
+                  {"duty_cycle", st.duty},
                   {"cpu_pct", st.cpu >= 0 ? pct(st.cpu) : -1},
                   {"scanned_per_s", st.scanned_per_s},
                   {"reclaimed_per_s", st.reclaimed_per_s},
@@ -683,7 +702,7 @@ void Detector::rule_churn(const RuleInput& in) {
                   {"top_order", st.top_order},
                   {"sleeps", static_cast<double>(st.sleeps)},
                   {"wakes", static_cast<double>(st.wakes)},
-                  {"duty", st.duty},
+                  {"duty_cycle", st.duty},
                   {"cpu_pct", st.cpu >= 0 ? pct(st.cpu) : -1},
                   {"free", static_cast<double>(st.free)},
                   {"high", static_cast<double>(st.high)}};
@@ -707,7 +726,7 @@ void Detector::rule_thrash(const RuleInput& in) {
       "Find who refaults (workingset_refault_* in each cgroup's memory.stat, /proc/pressure/memory); "
       "add memory or shrink the working set. Tuning kswapd will not help.";
   t.v.evidence = {{"refault_per_s", st.refault_per_s},
-                  {"steal_per_s", st.steal_total_per_s},
+                  {"reclaimed_all_per_s", st.steal_total_per_s},
                   {"kswapd_reclaimed_per_s", st.reclaimed_per_s}};
 }
 
@@ -729,7 +748,7 @@ void Detector::rule_boost(const RuleInput& in) {
   t.v.evidence = {{"boost", static_cast<double>(st.boost)},
                   {"free", static_cast<double>(st.free)},
                   {"high", static_cast<double>(st.high)},
-                  {"duty", st.duty}};
+                  {"duty_cycle", st.duty}};
 }
 
 // TINY-ZONE: the seed's zone shape, flagged as soon as it is seen.
@@ -794,7 +813,7 @@ void Detector::rule_healthy(const RuleInput& in) {
       "stalls (allocstall) and the size of the working set.";
   t.v.evidence = {
       {"reclaimed_per_s", st.reclaimed_per_s},     {"efficiency", st.eff},
-      {"steal_per_run", st.steal_per_run},         {"duty", st.duty},
+      {"reclaimed_per_pass", st.steal_per_run},    {"duty_cycle", st.duty},
       {"cpu_pct", st.cpu >= 0 ? pct(st.cpu) : -1}, {"reclaimed_per_cpu_s", st.reclaimed_per_cpu_s}};
 }
 

@@ -51,6 +51,11 @@ struct DirectReclaim {
   TimeNs end_ns = 0;
   uint64_t nr_reclaimed = 0;
   bool memcg = false;
+  // The reclaiming task's memory cgroup (recording format 1.3): its kernfs id
+  // (0: unknown) and its path in the memory hierarchy, "/" for the root, as
+  // resolved when it was traced ("" when it could not be).
+  uint64_t cgroup_id = 0;
+  std::string cgroup;
 };
 
 // Cumulative lru_shrink_inactive aggregates per node, split by who reclaimed.

@@ -27,11 +27,14 @@ struct ReportZone {
   bool has_line = false;  // the "Zone free:..kB min:..kB" line was seen
   int64_t free_kb = 0, min_kb = 0, low_kb = 0, high_kb = 0, boost_kb = 0;
   int64_t reserved_highatomic_kb = 0, free_cma_kb = 0, managed_kb = -1, present_kb = -1;
+  int64_t free_highatomic_kb = -1;      // printed since the 2025 show_free_areas() change (~6.16)
+  bool line_complete = false;           // free/min/low/high, and ended by a whole lowmem_reserve[] line
   std::vector<int64_t> lowmem_reserve;  // pages, as printed
   bool has_buddy = false;
   std::vector<int64_t> nr_free;  // per order
   std::vector<std::string> mt;   // letters per order
   int64_t buddy_total_kb = -1;
+  bool buddy_cut = false;  // a buddy line without its "= NkB" total: left out
 };
 
 struct FailureReport {
@@ -53,10 +56,17 @@ struct FailureReport {
   std::vector<ReportZone> zones;
   std::vector<std::string> layout;  // zone name per zone index (inferred)
   std::vector<std::string> warnings;
+  size_t line = 0;                      // 1-based line of the header in the input
+  bool truncated = false;               // the input ends inside this report, or a part of it is incomplete
+  bool zones_complete = true;           // false: cut before every zone line was printed
+  std::vector<std::string> truncation;  // what was cut and left out
 };
 
-// Parses the first failure report in `text`. Throws ParseError with a
-// one-line reason when no report header is found.
+// Parses every failure report in `text` (a dmesg often holds several), each
+// from its own header to the next. Throws ParseError with a one-line reason
+// when no report header is found.
+std::vector<FailureReport> parse_failure_reports(std::string_view text);
+// The first report of parse_failure_reports().
 FailureReport parse_failure_report(std::string_view text);
 
 // Zones of a report in pages, with zone indices from the inferred layout.

@@ -127,11 +127,19 @@ std::optional<KernelVersion> parse_kernel_version(std::string_view s) {
   if (ec2 != std::errc()) return std::nullopt;
   if (v.major < 2 || v.major > 99 || v.minor < 0 || v.minor > 99) return std::nullopt;
   if (v.major == 2 && v.minor != 6) return std::nullopt;  // 2.4 and older: out of scope
-  (void)q;
+  if (v.major == 2 && q != s.data() + s.size() && *q == '.') {
+    auto [r, ec3] = std::from_chars(q + 1, s.data() + s.size(), v.patch);
+    if (ec3 != std::errc() || v.patch < 0 || v.patch > 99) v.patch = 0;
+    (void)r;
+  }
   return v;
 }
 
-std::string to_string(KernelVersion v) { return std::to_string(v.major) + "." + std::to_string(v.minor); }
+std::string to_string(KernelVersion v) {
+  std::string s = std::to_string(v.major) + "." + std::to_string(v.minor);
+  if (v.major == 2 && v.patch > 0) s += "." + std::to_string(v.patch);
+  return s;
+}
 
 GfpEra gfp_era_for(KernelVersion v) {
   if (v < KernelVersion{4, 4}) return GfpEra::Legacy;
@@ -275,6 +283,39 @@ GfpInfo decode_gfp(uint64_t mask, GfpEra era) {
     g.highest_zone = "Normal";
   // gfp_migratetype() / allocflags_to_migratetype()
   g.migratetype = g.movable ? 'M' : (g.reclaimable ? 'E' : 'U');
+  return g;
+}
+
+namespace {
+
+void rename_flag(GfpInfo& g, const std::string& from, const std::string& to) {
+  for (auto* v : {&g.flags, &g.names})
+    for (auto& n : *v)
+      if (n == from) n = to;
+}
+
+void drop_flag(GfpInfo& g, const std::string& name, uint64_t bit) {
+  for (auto* v : {&g.flags, &g.names}) v->erase(std::remove(v->begin(), v->end(), name), v->end());
+  if (g.mask & bit) g.unknown |= bit;
+}
+
+}  // namespace
+
+GfpInfo decode_gfp(uint64_t mask, GfpEra era, KernelVersion kv) {
+  GfpInfo g = decode_gfp(mask, era);
+  if (era == GfpEra::Legacy) {
+    // __GFP_KMEMCG came with the 3.8 kmem accounting (Glauber Costa); 52383431b37c
+    // "mm: get rid of __GFP_KMEMCG" removed it in 3.15; 8f4fc071b192 "gfp: add
+    // __GFP_NOACCOUNT" reused the bit in 4.1.
+    if (kv >= KernelVersion{3, 8} && kv < KernelVersion{3, 15})
+      rename_flag(g, "__GFP_NOACCOUNT", "__GFP_KMEMCG");
+    else if (kv < KernelVersion{4, 1})
+      drop_flag(g, "__GFP_NOACCOUNT", 0x100000);
+  } else if (era == GfpEra::V4_4 && kv < KernelVersion{4, 5}) {
+    // a9bb7e620efd "memcg: only account kmem allocations marked as
+    // __GFP_ACCOUNT" (4.5) turned __GFP_NOACCOUNT into __GFP_ACCOUNT.
+    rename_flag(g, "__GFP_ACCOUNT", "__GFP_NOACCOUNT");
+  }
   return g;
 }
 

@@ -20,6 +20,7 @@ namespace kst {
 struct KernelVersion {
   int major = 0;
   int minor = 0;
+  int patch = 0;  // parsed for 2.6.x only, where the third number was the release
   auto operator<=>(const KernelVersion&) const = default;
 };
 
@@ -92,6 +93,10 @@ struct GfpInfo {
 };
 
 GfpInfo decode_gfp(uint64_t mask, GfpEra era);
+// The same, with the names the given kernel used inside its era's layout:
+// 0x100000 is __GFP_KMEMCG on 3.8-3.14, unused on 3.15-4.0, __GFP_NOACCOUNT
+// on 4.1-4.4 and __GFP_ACCOUNT from 4.5.
+GfpInfo decode_gfp(uint64_t mask, GfpEra era, KernelVersion kv);
 
 // Parses "GFP_KERNEL|__GFP_COMP" (names as printed by %pGg, or typed by a
 // user) into a mask of the era. Returns nullopt and sets *err on an unknown name.

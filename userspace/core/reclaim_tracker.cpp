@@ -2,6 +2,11 @@
 
 namespace kst {
 
+std::string cgroup_key(const DirectReclaim& e) {
+  if (!e.cgroup.empty()) return e.cgroup;
+  return e.cgroup_id ? "cgroup id " + std::to_string(e.cgroup_id) : "?";
+}
+
 void ReclaimTracker::on(TimeNs, const DirectReclaim& e) {
   const uint64_t ns = e.end_ns > e.begin_ns ? e.end_ns - e.begin_ns : 0;
   if (e.memcg) {
@@ -20,6 +25,11 @@ void ReclaimTracker::on(TimeNs, const DirectReclaim& e) {
   c.count++;
   c.total_ns += ns;
   c.reclaimed += e.nr_reclaimed;
+  ReclaimCgroupStats& g = (e.memcg ? state_.memcg_by_cgroup : state_.direct_by_cgroup)[cgroup_key(e)];
+  g.cgroup_id = e.cgroup_id;
+  g.count++;
+  g.total_ns += ns;
+  g.reclaimed += e.nr_reclaimed;
 }
 
 }  // namespace kst

@@ -16,6 +16,12 @@ struct ReclaimCommStats {
   uint64_t reclaimed = 0;
 };
 
+// Per memory cgroup: the key is its path ("/a/b"), "cgroup id N" when the id
+// did not resolve (removed before it was looked up), "?" when unknown.
+struct ReclaimCgroupStats : ReclaimCommStats {
+  uint64_t cgroup_id = 0;
+};
+
 struct DirectReclaimState {
   uint64_t count = 0;        // global direct reclaim (== allocstall)
   uint64_t memcg_count = 0;  // memcg limit reclaim
@@ -25,7 +31,11 @@ struct DirectReclaimState {
   Log2Histogram memcg_latency_us;  // memcg limit reclaim
   std::map<int32_t, Log2Histogram> latency_us_by_order;
   std::map<std::string, ReclaimCommStats> by_comm;  // both kinds
+  std::map<std::string, ReclaimCgroupStats> direct_by_cgroup, memcg_by_cgroup;
 };
+
+// The key of E's cgroup in direct_by_cgroup / memcg_by_cgroup.
+std::string cgroup_key(const DirectReclaim& e);
 
 class ReclaimTracker {
  public:

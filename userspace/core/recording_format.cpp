@@ -144,7 +144,7 @@ KST_TAG(VerdictChange, 0x0300)
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(KswapdWake) == 12 && sizeof(KswapdSleep) == 4, "update the KswapdWake/Sleep codec");
 static_assert(sizeof(WakeupKswapd) == 64, "update the WakeupKswapd codec");
-static_assert(sizeof(DirectReclaim) == 88, "update the DirectReclaim codec");
+static_assert(sizeof(DirectReclaim) == 128, "update the DirectReclaim codec");
 static_assert(sizeof(ReclaimCounters::Node) == 56, "update the ReclaimCounters codec");
 static_assert(sizeof(AllocCell) == 24, "update the AllocCounters codec");
 static_assert(sizeof(ProbeCounters) == 16, "update the ProbeCounters codec");
@@ -183,6 +183,8 @@ void put(Enc& e, const DirectReclaim& x) {
   e.num(x.end_ns);
   e.num(x.nr_reclaimed);
   e.boolean(x.memcg);
+  e.num(x.cgroup_id);  // 1.3
+  e.str(x.cgroup);     // 1.3
 }
 void put(Enc& e, const ShrinkStat& s) {
   e.num(s.calls);
@@ -399,6 +401,10 @@ DirectReclaim get(Dec& d) {
   x.end_ns = d.num<uint64_t>();
   x.nr_reclaimed = d.num<uint64_t>();
   x.memcg = d.boolean();
+  if (d.remaining() > 0) {  // 1.3: appended; 1.0-1.2 records end here
+    x.cgroup_id = d.num<uint64_t>();
+    x.cgroup = d.str();
+  }
   return x;
 }
 ShrinkStat get_shrink(Dec& d) {

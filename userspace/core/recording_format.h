@@ -22,7 +22,8 @@ namespace kst::rec {
 constexpr uint16_t kVersionMajor = 1;
 // 1.1: detector verdict records (0x0300). 1.2: restartable stores: several
 // runs in one directory (header key "run", critical RunStart record).
-constexpr uint16_t kVersionMinor = 2;
+// 1.3: DirectReclaim records end with the memory cgroup's id and path.
+constexpr uint16_t kVersionMinor = 3;
 
 constexpr char kFileMagic[8] = {'K', 'S', 'W', 'P', 'R', 'E', 'C', '\n'};
 constexpr size_t kFileHeaderPrefix = 20;      // magic, major, minor, body length, body crc32

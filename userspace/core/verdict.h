@@ -29,4 +29,12 @@ struct Verdict {
 // "FUTILE-RECLAIM" -> "futile", "HIGH-ORDER-CHURN" -> "churn", ...
 std::string verdict_key(const std::string& kind);
 
+// A verdict named by a user (an option, a config key): the key as printed
+// ("FUTILE-RECLAIM") or short ("futile"), any case, or "any". Returns the
+// verdict_key() spelling ("futile", "any"), or "" for no such verdict.
+std::string verdict_key_from_name(const std::string& name);
+
+// Every verdict kind as printed, in the order docs/detection.md lists them.
+const char* const* verdict_kinds_printed();  // null-terminated
+
 }  // namespace kst

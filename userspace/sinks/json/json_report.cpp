@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sinks/json/envelope.h"
 #include "sinks/text/text_report.h"
 
 namespace kst {
@@ -46,7 +47,7 @@ json to_json(const Hazard& h) {
           {"message", h.message}, {"advice", h.advice},     {"evidence", h.evidence}};
 }
 
-json to_json(const Verdict& v, TimeNs now) {
+json to_json(const Verdict& v, TimeNs now, const HostIdentity* host) {
   json ev = json::object();
   for (const auto& [k, x] : v.evidence) {
     if (x < 0)
@@ -61,6 +62,10 @@ json to_json(const Verdict& v, TimeNs now) {
             {"advice", v.advice}};
   j["raised"] = v.raised ? json(v.raised / 1e9) : json(nullptr);
   if (now) j["for_s"] = now > v.since ? (now - v.since) / 1e9 : 0.0;
+  if (host) {
+    j["since_time"] = rfc3339_utc(host->wall_ns(v.since));
+    j["raised_time"] = v.raised ? json(rfc3339_utc(host->wall_ns(v.raised))) : json(nullptr);
+  }
   return j;
 }
 
@@ -164,20 +169,48 @@ json rows(const std::vector<AllocRow>& v, const char* key) {
   return a;
 }
 
+// -p, -c, -- CMD: null members are the ones not given
+json scope(const TraceScope& sc) {
+  json j = {{"pids", sc.pids}, {"cgroup", sc.cgroup.empty() ? json(nullptr) : json(sc.cgroup)}};
+  if (!sc.command.empty())
+    j["command"] = {{"argv", sc.command},
+                    {"pid", sc.command_pid},
+                    {"system_wide", sc.whole_system},
+                    {"exited", sc.command_exited},
+                    {"exit_status", sc.command_exited && !sc.signal ? json(sc.exit_status) : json(nullptr)},
+                    {"signal", sc.signal ? json(sc.signal) : json(nullptr)}};
+  return j;
+}
+
+// every cgroup that reclaimed, worst stall first; cgroup_id 0: unknown
+json cgroup_rows(const std::map<std::string, ReclaimCgroupStats>& by) {
+  std::vector<std::pair<std::string, ReclaimCgroupStats>> v(by.begin(), by.end());
+  std::sort(v.begin(), v.end(),
+            [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
+  json a = json::array();
+  for (const auto& [path, st] : v)
+    a.push_back({{"cgroup", path},
+                 {"cgroup_id", st.cgroup_id},
+                 {"count", st.count},
+                 {"total_ms", st.total_ns / 1e6},
+                 {"reclaimed", st.reclaimed}});
+  return a;
+}
+
 json shrink(const ShrinkStat& s) {
   return {{"calls", s.calls}, {"scanned", s.scanned}, {"reclaimed", s.reclaimed}};
 }
 
 }  // namespace
 
-json to_json(const Summary& s) {
+json to_json(const Summary& s, const HostIdentity* host) {
   json j;
   j["version"] = 1;
-  j["kernel"] = s.source.kernel_release;
   j["backend"] = s.source.backend;
   j["attach"] = s.source.attach;
   j["degraded"] = s.source.degraded;
   j["duration_s"] = s.duration_s;
+  if (s.scope.limited() || !s.scope.command.empty()) j["scope"] = scope(s.scope);
   j["lost_events"] = s.lost_events;
   j["reclaim_unpaired"] = s.reclaim_unpaired;
 
@@ -228,15 +261,17 @@ json to_json(const Summary& s) {
                    {"total_ms", comms[i].second.total_ns / 1e6},
                    {"reclaimed", comms[i].second.reclaimed}});
   j["direct_reclaim"] = {{"count", d.count},
-                         {"reclaimed_pages", d.reclaimed},
+                         {"by_cgroup", cgroup_rows(d.direct_by_cgroup)},
+                         {"reclaimed", d.reclaimed},
                          {"total_ms", d.total_ns / 1e6},
                          {"latency", to_json(d.latency_us, "usecs")},
                          {"by_order", by_order},
                          {"top_commands", top}};
   j["memcg_reclaim"] = {{"count", d.memcg_count},
-                        {"reclaimed_pages", d.memcg_reclaimed},
+                        {"reclaimed", d.memcg_reclaimed},
                         {"total_ms", d.memcg_total_ns / 1e6},
-                        {"latency", to_json(d.memcg_latency_us, "usecs")}};
+                        {"latency", to_json(d.memcg_latency_us, "usecs")},
+                        {"by_cgroup", cgroup_rows(d.memcg_by_cgroup)}};
 
   const auto& a = s.alloc;
   j["page_alloc"] = {{"available", a.available},
@@ -264,13 +299,14 @@ json to_json(const Summary& s) {
   j["hotadd_sources"] = hotadd_sources_json(s.source, s.hotadd_events);
   if (s.have_verdicts) {
     json vs = json::array();
-    for (const auto& v : s.verdicts) vs.push_back(to_json(v, s.end));
+    for (const auto& v : s.verdicts) vs.push_back(to_json(v, s.end, host));
     j["verdicts"] = vs;
   }
   if (!s.recorded_verdicts.empty()) {
     json rv = json::array();
     for (const auto& [ts, c] : s.recorded_verdicts) {
-      json v = to_json(c.verdict, ts);
+      json v = to_json(c.verdict, ts, host);
+      if (host) v["time"] = rfc3339_utc(host->wall_ns(ts));
       v["change"] = c.raised ? "raised" : "cleared";
       v["state"] = c.raised ? "active" : "cleared";
       v["t"] = (static_cast<double>(ts) - static_cast<double>(s.start)) / 1e9;
@@ -278,6 +314,12 @@ json to_json(const Summary& s) {
     }
     j["recorded_verdicts"] = rv;
   }
+  return j;
+}
+
+nlohmann::json summary_json(const Summary& s, const std::string& command, const HostIdentity& host) {
+  json j = to_json(s, &host);
+  add_envelope(j, command, host, s.start, s.end);
   return j;
 }
 

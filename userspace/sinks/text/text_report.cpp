@@ -18,6 +18,30 @@ void out(std::string& s, const char* fmt, ...) {
   s += buf;
 }
 
+// Word-wraps prose at kTextWidth columns; continuation lines get `cont` in
+// front. Data rows are not wrapped: only notes and lists of names.
+constexpr size_t kTextWidth = 100;
+std::string wrap(const std::string& text, const std::string& first, const std::string& cont) {
+  std::string s, line = first;
+  size_t pos = 0;
+  bool fresh = true;  // nothing but the prefix on `line` yet
+  while (pos < text.size()) {
+    size_t end = text.find(' ', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (word.empty()) continue;
+    if (!fresh && line.size() + 1 + word.size() > kTextWidth) {
+      s += line + "\n";
+      line = cont;
+      fresh = true;
+    }
+    line += (fresh ? "" : " ") + word;
+    fresh = false;
+  }
+  return s + line + "\n";
+}
+
 std::string indent(const std::string& text, const char* prefix) {
   std::string r;
   size_t pos = 0;
@@ -39,6 +63,47 @@ void alloc_table(std::string& s, const char* title, const char* col, const std::
   for (const auto& r : rows)
     out(s, "    %-18s %12llu %14llu %12.1f\n", r.key.c_str(), (unsigned long long)r.calls,
         (unsigned long long)r.pages, r.pages_per_s);
+}
+
+std::string joined(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  return cmd;
+}
+
+void scope_lines(std::string& s, const TraceScope& sc) {
+  if (!sc.command.empty()) {
+    out(s, "  command: %s (pid %u)", joined(sc.command).c_str(), sc.command_pid);
+    if (sc.command_exited && sc.signal)
+      out(s, ", killed by signal %d\n", sc.signal);
+    else if (sc.command_exited)
+      out(s, ", exit status %d\n", sc.exit_status);
+    else
+      out(s, ", still running\n");
+    out(s, "  traced: %s\n",
+        sc.whole_system ? "the whole system while the command ran (-a)"
+                        : "the command's processes and the children they forked");
+  }
+  if (!sc.pids.empty()) {
+    std::string p;
+    for (uint32_t pid : sc.pids) p += (p.empty() ? "" : ", ") + std::to_string(pid);
+    out(s, "  traced: processes %s and their children (kswapd itself system-wide)\n", p.c_str());
+  }
+  if (!sc.cgroup.empty())
+    out(s, "  traced: memory cgroup %s and below (kswapd itself system-wide)\n", sc.cgroup.c_str());
+}
+
+// Worst stall first; the path goes last, as it can be of any length.
+void cgroup_table(std::string& s, const char* title, const std::map<std::string, ReclaimCgroupStats>& by) {
+  if (by.empty()) return;
+  std::vector<std::pair<std::string, ReclaimCgroupStats>> rows(by.begin(), by.end());
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.second.total_ns > b.second.total_ns; });
+  out(s, "  %s:\n    %8s %10s %10s  %s\n", title, "count", "total_ms", "reclaimed", "cgroup");
+  for (size_t i = 0; i < rows.size() && i < 10; i++)
+    out(s, "    %8llu %10.1f %10llu  %s\n", (unsigned long long)rows[i].second.count,
+        rows[i].second.total_ns / 1e6, (unsigned long long)rows[i].second.reclaimed, rows[i].first.c_str());
+  if (rows.size() > 10) out(s, "    ... %zu more cgroups\n", rows.size() - 10);
 }
 
 }  // namespace
@@ -71,18 +136,25 @@ std::string render_hazards(const std::vector<Hazard>& hazards) {
 }
 
 std::string render_hotadd_sources(const SourceInfo& src) {
-  std::string active, missing;
+  std::string active;
+  // sources that are missing for the same reason (all function probes, when
+  // neither fentry nor kprobes work) are listed once with that reason
+  std::vector<std::pair<std::string, std::string>> missing;  // reason -> names
   for (const auto& [name, mode] : src.hotadd_sources) {
     if (mode.rfind("missing", 0) == 0) {
-      if (!missing.empty()) missing += "; ";
-      missing += name + " (" + (mode.size() > 9 ? mode.substr(9) : mode) + ")";
+      const std::string why = mode.size() > 9 ? mode.substr(9) : mode;
+      auto it = std::find_if(missing.begin(), missing.end(), [&](const auto& m) { return m.first == why; });
+      if (it == missing.end())
+        missing.push_back({why, name});
+      else
+        it->second += ", " + name;
     } else {
       if (!active.empty()) active += ' ';
       active += name + "=" + mode;
     }
   }
-  std::string s = "active: " + (active.empty() ? std::string("none") : active);
-  if (!missing.empty()) s += "\n    not available: " + missing;
+  std::string s = wrap(active.empty() ? std::string("none") : active, "  sources active: ", "      ");
+  for (const auto& [why, names] : missing) s += wrap(names + ": " + why, "    not available: ", "      ");
   return s;
 }
 
@@ -172,6 +244,7 @@ std::string render_text(const Summary& sm) {
   std::string s;
   out(s, "kswaptrace: %.1f s on Linux %s (%s)\n", sm.duration_s, sm.source.kernel_release.c_str(),
       sm.source.backend.c_str());
+  scope_lines(s, sm.scope);
   for (const auto& d : sm.source.degraded) out(s, "  note: %s\n", d.c_str());
   if (sm.lost_events)
     out(s, "  WARNING: %llu ring-buffer records were lost (buffer full); counts below are low\n",
@@ -239,11 +312,13 @@ std::string render_text(const Summary& sm) {
       s += indent(h.render("usecs"), "  ");
     }
   }
+  cgroup_table(s, "direct reclaim by memory cgroup", d.direct_by_cgroup);
   if (d.memcg_count) {
     out(s, "memcg limit reclaim: %llu episodes, %llu pages reclaimed, %.1f ms stalled\n",
         (unsigned long long)d.memcg_count, (unsigned long long)d.memcg_reclaimed, d.memcg_total_ns / 1e6);
     s += indent(d.memcg_latency_us.render("usecs"), "  ");
   }
+  cgroup_table(s, "memcg limit reclaim by memory cgroup", d.memcg_by_cgroup);
   if (!d.by_comm.empty()) {
     std::vector<std::pair<std::string, ReclaimCommStats>> comms(d.by_comm.begin(), d.by_comm.end());
     std::sort(comms.begin(), comms.end(),
@@ -261,12 +336,11 @@ std::string render_text(const Summary& sm) {
     out(s, "\npage allocations: %llu pages in %llu calls (%.1f pages/s)\n", (unsigned long long)a.total_pages,
         (unsigned long long)a.total_calls, a.pages_per_s);
     if (a.bulk_applies && !a.bulk_counted)
-      out(s,
-          "  not counted: pages from the bulk allocator (alloc_pages_bulk*, no kmem:mm_page_alloc event, no "
-          "probe attached);\n  /proc/vmstat pgalloc minus traced pages over the window: %+lld (bulk pages "
-          "and "
-          "the windows' edges)\n",
-          (long long)a.pgalloc_minus_traced);
+      s += wrap(
+          "not counted: pages from the bulk allocator (alloc_pages_bulk*, no kmem:mm_page_alloc event, "
+          "no probe attached); /proc/vmstat pgalloc minus traced pages over the window: " +
+              std::to_string(a.pgalloc_minus_traced) + " (bulk pages and the windows' edges)",
+          "  ", "  ");
     alloc_table(s, "by order", "order", a.by_order);
     alloc_table(s, "by migratetype", "migratetype", a.by_migratetype);
     alloc_table(s, "by zone", "zone", a.by_zone);
@@ -276,7 +350,7 @@ std::string render_text(const Summary& sm) {
   }
 
   if (sm.have_vmstat) {
-    out(s, "\n/proc/vmstat over the window:");
+    std::string line;
     const char* keys[] = {"pageoutrun",
                           "allocstall_total",
                           "pgalloc_total",
@@ -290,9 +364,10 @@ std::string render_text(const Summary& sm) {
                           "compact_stall"};
     for (const char* k : keys) {
       auto it = sm.vmstat_delta.find(k);
-      if (it != sm.vmstat_delta.end()) out(s, " %s=%llu", k, (unsigned long long)it->second);
+      if (it != sm.vmstat_delta.end())
+        line += std::string(line.empty() ? "" : " ") + k + "=" + std::to_string(it->second);
     }
-    out(s, "\n");
+    s += "\n" + wrap(line, "/proc/vmstat over the window: ", "  ");
   }
 
   if (!sm.zones.empty()) {
@@ -307,10 +382,57 @@ std::string render_text(const Summary& sm) {
   }
   if (!sm.source.hotadd_sources.empty() || !sm.hotadd.empty()) {
     out(s, "\nmemory hot-add: %zu episode%s\n", sm.hotadd.size(), sm.hotadd.size() == 1 ? "" : "s");
-    if (!sm.source.hotadd_sources.empty()) out(s, "  sources %s\n", render_hotadd_sources(sm.source).c_str());
+    if (!sm.source.hotadd_sources.empty()) s += render_hotadd_sources(sm.source);
     for (const auto& h : sm.hotadd) s += render_hotadd(h, sm.start);
   }
   out(s, "\nlost events: %llu\n", (unsigned long long)sm.lost_events);
+  return s;
+}
+
+std::string render_interval_header(bool with_time) {
+  std::string s;
+  out(s, "%s%5s %6s %7s %5s %9s %9s %7s %9s %6s %9s %10s %5s  %s\n", with_time ? "time      " : "", "wakes",
+      "sleeps", "awake_s", "duty", "scanned", "reclaimed", "direct", "direct_ms", "memcg", "memcg_ms",
+      "alloc_pg/s", "lost", "verdicts");
+  return s;
+}
+
+// kswapd over all nodes (wakes and pages summed, the busiest node's awake
+// time and duty), then reclaim stalls, allocations, lost events, verdicts.
+std::string render_interval_line(const Summary& sm, const std::string& time) {
+  uint64_t wakes = 0, sleeps = 0, scanned = 0, reclaimed = 0;
+  double awake = 0, duty = 0;
+  bool shrink = false;
+  for (const auto& n : sm.nodes) {
+    wakes += n.wakes;
+    sleeps += n.sleeps;
+    awake = std::max(awake, n.awake_s);
+    duty = std::max(duty, n.duty_cycle);
+    if (n.have_shrink) {
+      shrink = true;
+      scanned += n.kswapd_shrink.scanned;
+      reclaimed += n.kswapd_shrink.reclaimed;
+    }
+  }
+  std::string verdicts;
+  for (const auto& v : sm.verdicts)
+    if (!v.pending && v.alert)
+      verdicts += (verdicts.empty() ? "" : ",") + v.kind + "@node" + std::to_string(v.nid);
+  std::string s = time.empty() ? "" : time + "  ";
+  const auto& d = sm.direct;
+  out(s, "%5llu %6llu %7.2f %4.0f%% ", (unsigned long long)wakes, (unsigned long long)sleeps, awake,
+      100 * duty);
+  if (shrink)
+    out(s, "%9llu %9llu ", (unsigned long long)scanned, (unsigned long long)reclaimed);
+  else
+    out(s, "%9s %9s ", "-", "-");
+  out(s, "%7llu %9.1f %6llu %9.1f ", (unsigned long long)d.count, d.total_ns / 1e6,
+      (unsigned long long)d.memcg_count, d.memcg_total_ns / 1e6);
+  if (sm.alloc.available)
+    out(s, "%10.0f ", sm.alloc.pages_per_s);
+  else
+    out(s, "%10s ", "-");
+  out(s, "%5llu  %s\n", (unsigned long long)sm.lost_events, verdicts.empty() ? "-" : verdicts.c_str());
   return s;
 }
 

@@ -13,6 +13,11 @@
 namespace kst {
 
 std::string render_text(const Summary& s);
+// Interval mode's compact form (one line per interval, the full summary with
+// --full): the column header, and one window's line. A non-empty `time`
+// (-T) adds a first column.
+std::string render_interval_header(bool with_time);
+std::string render_interval_line(const Summary& s, const std::string& time);
 // Wall-clock ns since the epoch as local "YYYY-MM-DD HH:MM:SS.mmm".
 std::string local_time_ns(int64_t realtime_ns);
 // How a run of a recording store ended: "stopped by signal", "disk full",
@@ -24,7 +29,8 @@ std::string render_zone_table(const std::vector<ZoneInfo>& zones);
 std::string render_hazards(const std::vector<Hazard>& hazards);
 // One hot-add finding (several lines, indented by two spaces); `watch` can print it as it settles.
 std::string render_hotadd(const HotAdd& h, TimeNs window_start);
-// "uevent=netlink zoneinfo=procfs online_pages=missing (...)" from SourceInfo::hotadd_sources.
+// "  sources active: uevent=netlink zoneinfo=procfs" and one "not available:" line per reason
+// (sources missing for the same reason share it), wrapped, from SourceInfo::hotadd_sources.
 std::string render_hotadd_sources(const SourceInfo& src);
 // " key=value ..." of a verdict's evidence; "-" for unknown (negative) values.
 std::string render_evidence(const std::map<std::string, double>& evidence);

@@ -43,7 +43,8 @@ std::string render_status_line(const NodeStatus& st, const std::vector<Verdict>&
       out(s, "kswapd AWAKE %5.0fs", st.awake_s);
     else
       out(s, "kswapd asleep      ");
-    out(s, " duty %3.0f%% cpu %4s runs %5.0f/s scan %7.0f/s steal %7.0f/s eff %4s steal/run %6.1f quick %4s",
+    out(s,
+        " duty %3.0f%% cpu %4s passes %5.0f/s scan %7.0f/s reclaim %7.0f/s eff %4s per-pass %6.1f quick %4s",
         100 * st.duty, pct_or_dash(st.cpu).c_str(), st.runs_per_s, st.scanned_per_s, st.reclaimed_per_s,
         pct_or_dash(st.eff).c_str(), st.steal_per_run, pct_or_dash(st.quick).c_str());
     out(s, " stall %4.0f/s", st.allocstall_per_s);
@@ -62,12 +63,21 @@ std::string render_status_line(const NodeStatus& st, const std::vector<Verdict>&
   return s;
 }
 
+namespace {
+// "05:25:01 UTC, " or "" when the offset is unknown
+std::string wall_of(TimeNs mono, int64_t realtime_offset_ns) {
+  if (!realtime_offset_ns) return "";
+  return hms_utc(static_cast<int64_t>(mono) + realtime_offset_ns) + " UTC, ";
+}
+}  // namespace
+
 std::string render_verdict_raised(const Verdict& v, const NodeStatus* st, const std::vector<ZoneInfo>& zones,
-                                  const std::string& label) {
+                                  const std::string& label, int64_t realtime_offset_ns) {
   std::string s;
   out(s, "\n=== %s  %s on node %d [%s]%s ===\n", label.c_str(), v.kind.c_str(), v.nid, v.severity.c_str(),
       v.alert ? "" : " (not an alert)");
-  out(s, "  since t=%.1f s (CLOCK_MONOTONIC, as in dmesg), %.0f s before this report\n", v.since / 1e9,
+  out(s, "  since %st=%.1f s (CLOCK_MONOTONIC, as in dmesg), %.0f s before this report\n",
+      wall_of(v.since, realtime_offset_ns).c_str(), v.since / 1e9,
       v.raised > v.since ? (v.raised - v.since) / 1e9 : 0.0);
   s += "  " + v.message + "\n";
   s += "  numbers:" + render_evidence(v.evidence) + "\n";
@@ -84,10 +94,12 @@ std::string render_verdict_raised(const Verdict& v, const NodeStatus* st, const 
   return s;
 }
 
-std::string render_verdict_cleared(const Verdict& v, TimeNs now, const std::string& label) {
+std::string render_verdict_cleared(const Verdict& v, TimeNs now, const std::string& label,
+                                   int64_t realtime_offset_ns) {
   std::string s;
-  out(s, "=== %s  %s on node %d cleared (held from t=%.1f s, %.0f s in all) ===\n", label.c_str(),
-      v.kind.c_str(), v.nid, v.since / 1e9, now > v.since ? (now - v.since) / 1e9 : 0.0);
+  out(s, "=== %s  %s on node %d cleared (held from %st=%.1f s, %.0f s in all) ===\n", label.c_str(),
+      v.kind.c_str(), v.nid, wall_of(v.since, realtime_offset_ns).c_str(), v.since / 1e9,
+      now > v.since ? (now - v.since) / 1e9 : 0.0);
   return s;
 }
 
@@ -99,18 +111,18 @@ json status_json(const NodeStatus& st, const std::vector<Verdict>& active, TimeN
             {"t", now / 1e9},
             {"nid", st.nid},
             {"window_s", st.window_s},
-            {"tracepoints", st.tracepoints},
+            {"kswapd_events_seen", st.tracepoints},
             {"awake", st.awake},
             {"awake_s", st.awake_s},
-            {"duty", st.duty},
-            {"cpu", unknown_as_null(st.cpu)},
-            {"runs_per_s", st.runs_per_s},
+            {"duty_cycle", st.duty},
+            {"cpu_pct", st.cpu < 0 ? json(nullptr) : json(100 * st.cpu)},
+            {"balance_passes_per_s", st.runs_per_s},
             {"wakes", st.wakes},
             {"sleeps", st.sleeps},
             {"scanned_per_s", st.scanned_per_s},
             {"reclaimed_per_s", st.reclaimed_per_s},
             {"efficiency", unknown_as_null(st.eff)},
-            {"steal_per_run", st.steal_per_run},
+            {"reclaimed_per_pass", st.steal_per_run},
             {"quick_ratio", unknown_as_null(st.quick)},
             {"slab_per_lru", unknown_as_null(st.slab_per_lru)},
             {"allocstall_per_s", st.allocstall_per_s},
@@ -130,9 +142,9 @@ json status_json(const NodeStatus& st, const std::vector<Verdict>& active, TimeN
   return j;
 }
 
-json verdict_change_json(const Verdict& v, bool raised, TimeNs now) {
+json verdict_change_json(const Verdict& v, bool raised, TimeNs now, const HostIdentity* host) {
   json j = {{"type", "verdict"}, {"change", raised ? "raised" : "cleared"}, {"t", now / 1e9}};
-  j.update(to_json(v, now));
+  j.update(to_json(v, now, host));
   return j;
 }
 

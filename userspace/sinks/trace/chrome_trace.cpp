@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "core/reclaim_tracker.h"
+#include "core/untrusted_text.h"
+
 namespace kst {
 namespace {
 
@@ -11,11 +14,6 @@ struct Overloaded : Ts... {
 };
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
-
-constexpr int kPidKswapd = 1;
-constexpr int kPidReclaim = 2;
-constexpr int kPidCounters = 3;
-constexpr int kPidHotadd = 4;
 
 const char* call_name(HotplugCall::Kind k) {
   switch (k) {
@@ -36,20 +34,42 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
-ChromeTraceBuilder::ChromeTraceBuilder(TimeNs origin) : origin_(origin), last_wakeup_sample_(origin) {
-  auto proc = [&](int pid, const char* name, int sort) {
-    events_.push_back(
-        {{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"tid", 0}, {"args", {{"name", name}}}});
-    events_.push_back({{"ph", "M"},
-                       {"name", "process_sort_index"},
-                       {"pid", pid},
-                       {"tid", 0},
-                       {"args", {{"sort_index", sort}}}});
-  };
-  proc(kPidKswapd, "kswapd", 1);
-  proc(kPidReclaim, "direct reclaim", 2);
-  proc(kPidCounters, "memory counters", 0);
-  proc(kPidHotadd, "memory hot-add", 3);
+ChromeTraceBuilder::ChromeTraceBuilder(TimeNs origin, std::ostream& out)
+    : origin_(origin), out_(out), last_wakeup_sample_(origin) {
+  // the object's keys in the order nlohmann::json wrote them when the trace
+  // was built whole (sorted), with traceEvents streamed in between
+  out_ << "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+  process_name(kPidCounters, "memory counters", 0);
+  process_name(kPidHotadd, "memory hot-add", 3);
+}
+
+void ChromeTraceBuilder::emit(const nlohmann::json& ev) {
+  // one event a line: a reader can follow the file as it grows
+  out_ << (written_++ ? ",\n" : "\n") << json_text(ev);
+}
+
+void ChromeTraceBuilder::process_name(int pid, const std::string& name, int sort) {
+  emit({{"ph", "M"}, {"name", "process_name"}, {"pid", pid}, {"tid", pid}, {"args", {{"name", name}}}});
+  emit({{"ph", "M"},
+        {"name", "process_sort_index"},
+        {"pid", pid},
+        {"tid", pid},
+        {"args", {{"sort_index", sort}}}});
+}
+
+int ChromeTraceBuilder::kswapd_pid(int32_t nid) {
+  auto known = kswapd_pids_.find(nid);
+  const int pid = known != kswapd_pids_.end() && known->second > 0 ? known->second : kPidKswapdUnknown + nid;
+  auto [it, fresh] = named_nodes_.try_emplace(nid, pid);
+  if (fresh || it->second != pid) {
+    // kswapdN is a kernel thread, its own process (kernel/kthread.c); a
+    // system trace names it the same
+    it->second = pid;
+    const std::string name = "kswapd" + std::to_string(nid);
+    process_name(pid, name, 1);
+    thread_name(pid, pid, name);
+  }
+  return pid;
 }
 
 double ChromeTraceBuilder::us(TimeNs ts) const {
@@ -57,90 +77,92 @@ double ChromeTraceBuilder::us(TimeNs ts) const {
 }
 
 void ChromeTraceBuilder::thread_name(int pid, int64_t tid, const std::string& name) {
-  events_.push_back(
-      {{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
+  emit({{"ph", "M"}, {"name", "thread_name"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
 }
 
 void ChromeTraceBuilder::counter(const std::string& name, TimeNs ts, const nlohmann::json& args) {
-  events_.push_back(
-      {{"ph", "C"}, {"name", name}, {"pid", kPidCounters}, {"tid", 0}, {"ts", us(ts)}, {"args", args}});
+  emit({{"ph", "C"},
+        {"name", name},
+        {"pid", kPidCounters},
+        {"tid", kPidCounters},
+        {"ts", us(ts)},
+        {"args", args}});
 }
 
 void ChromeTraceBuilder::instant(const std::string& name, TimeNs ts, const nlohmann::json& args, int pid,
                                  int64_t tid, const char* cat) {
   const bool hotadd = pid < 0;
-  events_.push_back({{"ph", "i"},
-                     {"s", hotadd ? "p" : "t"},
-                     {"name", name},
-                     {"cat", cat},
-                     {"pid", hotadd ? kPidHotadd : pid},
-                     {"tid", hotadd ? 0 : tid},
-                     {"ts", us(ts)},
-                     {"args", args}});
+  emit({{"ph", "i"},
+        {"s", hotadd ? "p" : "t"},
+        {"name", name},
+        {"cat", cat},
+        {"pid", hotadd ? kPidHotadd : pid},
+        {"tid", hotadd ? kPidHotadd : tid},
+        {"ts", us(ts)},
+        {"args", args}});
 }
 
 void ChromeTraceBuilder::mark(const std::string& name, TimeNs ts, const nlohmann::json& args) {
-  events_.push_back({{"ph", "i"},
-                     {"s", "g"},
-                     {"name", name},
-                     {"cat", "recording"},
-                     {"pid", kPidKswapd},
-                     {"tid", 0},
-                     {"ts", us(ts)},
-                     {"args", args}});
+  emit({{"ph", "i"},
+        {"s", "g"},
+        {"name", name},
+        {"cat", "recording"},
+        {"pid", kPidCounters},
+        {"tid", kPidCounters},
+        {"ts", us(ts)},
+        {"args", args}});
 }
 
 void ChromeTraceBuilder::on_event(const Event& e) {
-  auto node_thread = [&](int32_t nid) {
-    if (!named_nodes_[nid]) {
-      named_nodes_[nid] = true;
-      thread_name(kPidKswapd, nid, "kswapd" + std::to_string(nid));
-    }
-  };
   // Exhaustive: a new Event alternative fails to compile until it is exported.
   std::visit(
       Overloaded{
           [&](const KswapdWake& x) {
-            node_thread(x.nid);
+            kswapd_pid(x.nid);
             auto [it, fresh] = awake_.try_emplace(x.nid);
             if (fresh) it->second = Awake{e.ts, 0, x.order, x.zid};
             ++it->second.passes;
           },
           [&](const KswapdSleep& x) {
-            node_thread(x.nid);
+            const int pid = kswapd_pid(x.nid);
             auto it = awake_.find(x.nid);
             if (it == awake_.end()) return;  // woke before the recording started
             const Awake& a = it->second;
-            events_.push_back({{"ph", "X"},
-                               {"name", "kswapd awake"},
-                               {"cat", "kswapd"},
-                               {"pid", kPidKswapd},
-                               {"tid", x.nid},
-                               {"ts", us(a.since)},
-                               {"dur", (e.ts - a.since) / 1e3},
-                               {"args", {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}}}});
+            emit({{"ph", "X"},
+                  {"name", "kswapd awake"},
+                  {"cat", "kswapd"},
+                  {"pid", pid},
+                  {"tid", pid},
+                  {"ts", us(a.since)},
+                  {"dur", (e.ts - a.since) / 1e3},
+                  {"args",
+                   {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"nid", x.nid}}}});
             awake_.erase(it);
           },
           [&](const WakeupKswapd& x) { ++wakeup_requests_[x.nid]; },
           [&](const DirectReclaim& x) {
+            // The record holds the task's tid, not its thread group: the
+            // slice goes on thread tid of process tid, which is the task's
+            // real place for a single-threaded process or a main thread.
             auto& name = named_tasks_[x.pid];
             if (name != x.comm) {
               name = x.comm;
-              thread_name(kPidReclaim, x.pid, x.comm + " (" + std::to_string(x.pid) + ")");
+              thread_name(static_cast<int>(x.pid), x.pid, x.comm);
             }
             const TimeNs b = x.begin_ns ? x.begin_ns : e.ts;
-            events_.push_back({{"ph", "X"},
-                               {"name", x.memcg ? "memcg reclaim" : "direct reclaim"},
-                               {"cat", "reclaim"},
-                               {"pid", kPidReclaim},
-                               {"tid", x.pid},
-                               {"ts", us(b)},
-                               {"dur", (x.end_ns > b ? x.end_ns - b : 0) / 1e3},
-                               {"args",
-                                {{"comm", x.comm},
-                                 {"order", x.order},
-                                 {"gfp", hex(x.gfp)},
-                                 {"nr_reclaimed", x.nr_reclaimed}}}});
+            emit({{"ph", "X"},
+                  {"name", x.memcg ? "memcg reclaim" : "direct reclaim"},
+                  {"cat", "reclaim"},
+                  {"pid", x.pid},
+                  {"tid", x.pid},
+                  {"ts", us(b)},
+                  {"dur", (x.end_ns > b ? x.end_ns - b : 0) / 1e3},
+                  {"args",
+                   {{"comm", x.comm},
+                    {"order", x.order},
+                    {"gfp", hex(x.gfp)},
+                    {"nr_reclaimed", x.nr_reclaimed},
+                    {"cgroup", cgroup_key(x)}}}});
           },
           [&](const ReclaimCounters&) {},
           [&](const AllocCounters& x) {
@@ -174,7 +196,10 @@ void ChromeTraceBuilder::on_event(const Event& e) {
               last_wakeup_sample_ = e.ts;
             }
           },
-          [&](const KswapdCpuSample&) {},
+          [&](const KswapdCpuSample& x) {
+            for (const auto& t : x.threads)
+              if (t.pid > 0) kswapd_pids_[t.nid] = t.pid;
+          },
           [&](const MemoryBlockEvent& x) {
             instant("memory" + std::to_string(x.block) + " " + x.action, e.ts,
                     {{"block", x.block},
@@ -216,7 +241,7 @@ void ChromeTraceBuilder::on_event(const Event& e) {
           [&](const VerdictChange& x) {
             // on the node's kswapd track, where the episodes it is about are drawn
             const Verdict& v = x.verdict;
-            node_thread(v.nid);
+            const int pid = kswapd_pid(v.nid);
             nlohmann::json ev = nlohmann::json::object();
             for (const auto& [k, val] : v.evidence)
               ev[k] = val < 0 ? nlohmann::json(nullptr) : nlohmann::json(val);
@@ -226,30 +251,29 @@ void ChromeTraceBuilder::on_event(const Event& e) {
                      {"message", v.message},
                      {"advice", v.advice},
                      {"evidence", ev}},
-                    kPidKswapd, v.nid, "verdict");
+                    pid, pid, "verdict");
           },
       },
       e.data);
 }
 
-nlohmann::json ChromeTraceBuilder::finish(TimeNs end, const nlohmann::json& other) {
-  for (const auto& [nid, a] : awake_)
-    events_.push_back(
+void ChromeTraceBuilder::finish(TimeNs end, const nlohmann::json& other) {
+  for (const auto& [nid, a] : awake_) {
+    const int pid = kswapd_pid(nid);
+    emit(
         {{"ph", "X"},
          {"name", "kswapd awake"},
          {"cat", "kswapd"},
-         {"pid", kPidKswapd},
-         {"tid", nid},
+         {"pid", pid},
+         {"tid", pid},
          {"ts", us(a.since)},
          {"dur", (end > a.since ? end - a.since : 0) / 1e3},
-         {"args", {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"open", true}}}});
+         {"args",
+          {{"balance_passes", a.passes}, {"order", a.order}, {"zid", a.zid}, {"nid", nid}, {"open", true}}}});
+  }
   awake_.clear();
-  nlohmann::json j;
-  j["traceEvents"] = std::move(events_);
-  j["displayTimeUnit"] = "ms";
-  j["otherData"] = other;
-  events_ = nlohmann::json::array();
-  return j;
+  out_ << "\n],\"otherData\":" << json_text(other) << "}\n";
+  out_.flush();
 }
 
 }  // namespace kst

@@ -66,6 +66,7 @@ DecodeResult decode_record(const void* data, size_t size) {
       d.end_ns = h.ts_ns;
       d.nr_reclaimed = rec.nr_reclaimed;
       d.memcg = rec.flags & KST_DR_MEMCG;
+      d.cgroup_id = rec.cgroup_id;
       e.data = std::move(d);
       break;
     }

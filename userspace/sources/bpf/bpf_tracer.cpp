@@ -11,9 +11,11 @@
 #include <utility>
 
 #include "alloc_abi.h"
+#include "vmscan_abi.h"  // before the skeleton, which names its .rodata types
+// (blank line: keeps clang-format from sorting it after the skeleton)
+
 #include "kswaptrace.skel.h"
 #include "sources/bpf/bpf_records.h"
-#include "vmscan_abi.h"
 
 namespace kst {
 namespace {
@@ -107,6 +109,7 @@ struct BpfTracer::Impl {
   BpfTracer* owner = nullptr;
   std::vector<std::pair<int32_t, int32_t>> slots;  // zone slot -> (nid, zid); (-1, -1) at the unknown slot
   int ncpus = 1;
+  bool batched = false;
 
   static int on_record(void* ctx, void* data, size_t size) {
     auto* self = static_cast<Impl*>(ctx);
@@ -149,7 +152,17 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   gfp.usual_layout =
       direct_reclaim_bit == KST_GFP_USUAL_DIRECT_RECLAIM_BIT && movable_bit == KST_GFP_USUAL_MOVABLE_BIT;
 
+  const bool by_tgid = opts.by_tgid || !opts.filter.tgids.empty();
+  auto& f = skel->rodata->filter;
+  f.by_tgid = by_tgid;
+  f.by_cgroup = opts.filter.by_cgroup;
+  f.cgroup_id = opts.filter.cgroup_id;
+  f.cgroup_level = opts.filter.cgroup_level;
+  plan_fork_follower(probe, by_tgid, info);
+
   bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_bytes);
+  impl_->batched = opts.batch_wakeups;
+  skel->rodata->wakeup_bytes = opts.batch_wakeups ? opts.ringbuf_bytes / TracerOptions::kWakeupFraction : 0;
   impl_->ncpus = libbpf_num_possible_cpus();
   if (impl_->ncpus <= 0) throw TraceError("cannot count possible CPUs: " + errstr(impl_->ncpus));
 
@@ -176,6 +189,7 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
   int err = kswaptrace_bpf__load(skel);
   if (err)
     throw TraceError("cannot load the BPF programs: " + errstr(err) + " (run with -v for the verifier log)");
+  for (uint32_t tgid : opts.filter.tgids) trace_process(tgid);
   err = kswaptrace_bpf__attach(skel);
   if (err) throw TraceError("cannot attach the BPF programs: " + errstr(err) + " (run with -v for details)");
 
@@ -185,9 +199,35 @@ BpfTracer::BpfTracer(const TracerOptions& opts, FeatureProbe& probe, SourceInfo&
 
 BpfTracer::~BpfTracer() = default;
 
+// -p follows children through sched:sched_process_fork, loaded only with -p.
+void BpfTracer::plan_fork_follower(FeatureProbe& probe, bool by_tgid, SourceInfo& info) {
+  auto* skel = impl_->skel.get();
+  const bool btf = by_tgid && probe.tp_btf().ok && probe.tracepoint_in_btf("sched_process_fork");
+  const bool tp = by_tgid && !btf && probe.tracepoint_in_tracefs("sched", "sched_process_fork");
+  bpf_program__set_autoload(skel->progs.btf_process_fork, btf);
+  bpf_program__set_autoload(skel->progs.tp_process_fork, tp);
+  if (by_tgid && !btf && !tp)
+    info.degraded.push_back(
+        "sched:sched_process_fork not traceable: -p traces the named processes, not "
+        "the children they fork");
+}
+
+void BpfTracer::trace_process(uint32_t tgid) {
+  const __u8 one = 1;
+  if (bpf_map_update_elem(bpf_map__fd(impl_->skel->maps.filter_tgids), &tgid, &one, BPF_ANY))
+    throw TraceError("cannot add process " + std::to_string(tgid) + " to the filter: " + errstr(errno));
+}
+
 int BpfTracer::poll(int timeout_ms, const EventSink& sink) {
   impl_->sink = &sink;
+  if (impl_->batched) timeout_ms = std::min(timeout_ms, TracerOptions::kMaxBatchLatencyMs);
   int n = ring_buffer__poll(impl_->rb.get(), timeout_ms);
+  // Records submitted with BPF_RB_NO_WAKEUP do not make the ring buffer's fd
+  // ready, so a poll that timed out has not looked at them: consume them now.
+  if (impl_->batched && n >= 0) {
+    const int more = ring_buffer__consume(impl_->rb.get());
+    n = more < 0 ? more : n + more;
+  }
   impl_->sink = nullptr;
   if (n < 0 && n != -EINTR) throw TraceError("ring buffer poll failed: " + errstr(n));
   return n < 0 ? 0 : n;

@@ -39,12 +39,33 @@ inline FuncProbeMode parse_func_probe_mode(const std::string& s) {
   return FuncProbeMode::Auto;
 }
 
+// What is traced (-p, -c), checked in the kernel before anything is recorded.
+// Empty: everything. kswapd's own events stay system-wide either way.
+struct TraceFilter {
+  std::vector<uint32_t> tgids;  // these processes and the children they fork from now on
+  bool by_cgroup = false;       // tasks whose memory cgroup is this one or below it
+  uint64_t cgroup_id = 0;
+  int cgroup_level = 0;
+  bool active() const { return !tgids.empty() || by_cgroup; }
+};
+
 struct TracerOptions {
   AttachMode mode = AttachMode::Auto;
   uint32_t ringbuf_bytes = 4u << 20;
+  // Wake-up batching: records wake the reader only once the ring buffer holds
+  // ringbuf_bytes / kWakeupFraction; until then poll() collects them on its
+  // timer, at most kMaxBatchLatencyMs after they were written. Off: a wake-up
+  // per record (the benchmark's baseline, hidden option --wakeup-every-event).
+  bool batch_wakeups = true;
+  static constexpr uint32_t kWakeupFraction = 8;
+  static constexpr int kMaxBatchLatencyMs = 100;
   bool verbose = false;  // libbpf debug output
   bool hotadd = true;    // LiveSource: also run the memory hot-add sources (issue 6)
   FuncProbeMode hotadd_funcs = FuncProbeMode::Auto;  // their function probes
+  TraceFilter filter;
+  // Trace the processes added with BpfTracer::trace_process() only, even
+  // before any is added (`-- CMD`: its pid is known only after attaching).
+  bool by_tgid = false;
 };
 
 using EventSink = std::function<void(Event&&)>;
@@ -67,7 +88,9 @@ class BpfTracer {
   BpfTracer(const BpfTracer&) = delete;
   BpfTracer& operator=(const BpfTracer&) = delete;
 
-  // Waits up to timeout_ms for ring-buffer records and delivers them.
+  // Waits up to timeout_ms for ring-buffer records and delivers them. With
+  // batched wake-ups it returns after at most kMaxBatchLatencyMs, having
+  // collected whatever the kernel wrote without waking it.
   // Returns the number of records, or throws TraceError.
   int poll(int timeout_ms, const EventSink& sink);
   // Delivers whatever is in the ring buffer without waiting.
@@ -86,10 +109,14 @@ class BpfTracer {
   // Returns false if the program is not attached.
   bool reattach(const std::string& prog_name);
 
+  // Adds a process to the -p set (needs TracerOptions::by_tgid or filter.tgids).
+  void trace_process(uint32_t tgid);
+
   // Tells the page-alloc handler which pfn range is which zone.
   void set_zone_ranges(const std::vector<ZoneInfo>& zones);
 
  private:
+  void plan_fork_follower(FeatureProbe& probe, bool by_tgid, SourceInfo& info);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t decode_errors_ = 0;

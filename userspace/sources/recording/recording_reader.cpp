@@ -4,10 +4,13 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 namespace kst {
@@ -307,6 +310,64 @@ void RecordingReader::emit(size_t seg, RecordItem& item, Stitcher& st,
   fn(item);
 }
 
+// A block decompressed and its records decoded: a pure function of the
+// segment's bytes, so it can run on any thread ahead of delivery.
+struct RecordingReader::DecodedBlock {
+  std::string error;  // decode_block/split_records refused it: the block is skipped
+  struct Rec {
+    enum class Kind { Item, Malformed, Unknown, Critical } kind = Kind::Item;
+    uint16_t tag = 0;
+    std::string why;  // Malformed
+    RecordItem item;
+  };
+  std::vector<Rec> recs;
+};
+
+RecordingReader::DecodedBlock RecordingReader::decode_at(std::string_view data, const rec::BlockInfo& b,
+                                                         size_t off) {
+  DecodedBlock out;
+  std::string raw;
+  std::vector<rec::RawRecord> recs;
+  try {
+    raw = rec::decode_block(b, data.substr(off, rec::kBlockHeaderSize),
+                            data.substr(off + rec::kBlockHeaderSize, b.comp_len));
+    recs = rec::split_records(raw);
+  } catch (const rec::FormatError& e) {
+    out.error = e.what();
+    return out;
+  }
+  out.recs.resize(recs.size());
+  for (size_t k = 0; k < recs.size(); ++k) {
+    const rec::RawRecord& r = recs[k];
+    DecodedBlock::Rec& o = out.recs[k];
+    o.tag = r.tag;
+    RecordItem& item = o.item;
+    item.event.ts = r.ts;
+    if (r.tag == rec::kTagStart || r.tag == rec::kTagRunStart) {
+      item.kind = RecordItem::Kind::Start;
+    } else if (r.tag == rec::kTagEnd) {
+      item.kind = RecordItem::Kind::End;
+      if (!r.body.empty()) item.end_reason = static_cast<rec::EndReason>(static_cast<uint8_t>(r.body[0]));
+    } else {
+      std::optional<Event> e;
+      try {
+        e = rec::decode_event(r);
+      } catch (const rec::FormatError& err) {
+        o.kind = DecodedBlock::Rec::Kind::Malformed;
+        o.why = err.what();
+        continue;
+      }
+      if (!e) {
+        o.kind = (r.tag & rec::kTagCritical) ? DecodedBlock::Rec::Kind::Critical
+                                             : DecodedBlock::Rec::Kind::Unknown;
+        continue;
+      }
+      item.event = std::move(*e);
+    }
+  }
+  return out;
+}
+
 void RecordingReader::read_segment(size_t i, Stitcher& st, const std::function<void(const RecordItem&)>& fn) {
   const std::string& p = paths_[i];
   std::string file;
@@ -333,6 +394,32 @@ void RecordingReader::read_segment(size_t i, Stitcher& st, const std::function<v
     }
     return next == std::string_view::npos ? data.size() : next;
   };
+  // a whole block header and payload at `at`, or nullopt
+  auto block_at = [&](size_t at) -> std::optional<rec::BlockInfo> {
+    if (data.size() - at < rec::kBlockHeaderSize) return std::nullopt;
+    auto b = rec::parse_block_header(data.substr(at, rec::kBlockHeaderSize));
+    if (!b || data.size() - at - rec::kBlockHeaderSize < b->comp_len) return std::nullopt;
+    return b;
+  };
+
+  // Blocks ahead of `off`, where the chain of block lengths says they are,
+  // decode on other threads. A damaged block breaks the chain: its successors
+  // are then found by resync and decoded here, as in the serial path.
+  unsigned threads = decode_threads_ ? decode_threads_ : std::max(1u, std::thread::hardware_concurrency());
+  const size_t ahead = threads > 1 ? 2 * (threads - 1) : 0;
+  std::deque<std::pair<size_t, std::future<DecodedBlock>>> pending;
+  size_t next_guess = off;  // where the next block to queue should start
+  auto top_up = [&]() {
+    while (pending.size() < ahead && next_guess < data.size()) {
+      const auto b = block_at(next_guess);
+      if (!b) {
+        next_guess = data.size();
+        break;
+      }
+      pending.emplace_back(next_guess, std::async(std::launch::async, decode_at, data, *b, next_guess));
+      next_guess += rec::kBlockHeaderSize + b->comp_len;
+    }
+  };
 
   while (off < data.size()) {
     if (data.size() - off < rec::kBlockHeaderSize) {
@@ -348,48 +435,44 @@ void RecordingReader::read_segment(size_t i, Stitcher& st, const std::function<v
       off = skip_to(off, "torn");
       continue;
     }
-    std::string raw;
-    std::vector<rec::RawRecord> recs;
-    try {
-      raw = rec::decode_block(*b, data.substr(off, rec::kBlockHeaderSize),
-                              data.substr(off + rec::kBlockHeaderSize, b->comp_len));
-      recs = rec::split_records(raw);
-    } catch (const rec::FormatError& e) {
-      off = skip_to(off, e.what());
+    DecodedBlock d;
+    if (!pending.empty() && pending.front().first == off) {
+      d = pending.front().second.get();
+      pending.pop_front();
+    } else {
+      pending.clear();  // off the predicted chain (after damage): start it again from here
+      next_guess = off + rec::kBlockHeaderSize + b->comp_len;
+      d = decode_at(data, *b, off);
+    }
+    top_up();
+    if (!d.error.empty()) {
+      off = skip_to(off, d.error);
       continue;
     }
     ++stats_.blocks;
-    for (const auto& r : recs) {
+    for (auto& r : d.recs) {
       ++stats_.records;
-      RecordItem item;
-      item.event.ts = r.ts;
-      if (r.tag == rec::kTagStart || r.tag == rec::kTagRunStart) {
-        item.kind = RecordItem::Kind::Start;
-      } else if (r.tag == rec::kTagEnd) {
-        item.kind = RecordItem::Kind::End;
-        if (!r.body.empty()) item.end_reason = static_cast<rec::EndReason>(static_cast<uint8_t>(r.body[0]));
-      } else {
-        std::optional<Event> e;
-        try {
-          e = rec::decode_event(r);
-        } catch (const rec::FormatError& err) {
-          warn(p + ": malformed record " + hex(r.tag) + " (" + err.what() + "); skipped");
+      switch (r.kind) {
+        case DecodedBlock::Rec::Kind::Malformed:
+          warn(p + ": malformed record " + hex(r.tag) + " (" + r.why + "); skipped");
           continue;
-        }
-        if (!e) {
-          if (r.tag & rec::kTagCritical)
-            throw RecordingReadError(p + ": record type " + hex(r.tag) +
-                                     " is required but unknown to this kswaptrace; use a newer kswaptrace");
+        case DecodedBlock::Rec::Kind::Critical:
+          throw RecordingReadError(p + ": record type " + hex(r.tag) +
+                                   " is required but unknown to this kswaptrace; use a newer kswaptrace");
+        case DecodedBlock::Rec::Kind::Unknown:
           ++stats_.unknown_records;  // a newer minor version's record: skipped by length
           continue;
-        }
-        ++stats_.events;
-        item.event = std::move(*e);
+        case DecodedBlock::Rec::Kind::Item: break;
       }
-      emit(i, item, st, fn);
+      if (r.item.kind == RecordItem::Kind::Event) ++stats_.events;
+      emit(i, r.item, st, fn);
     }
     off += rec::kBlockHeaderSize + b->comp_len;
   }
+}
+
+HostIdentity recording_host(const rec::Header& h) {
+  return {h.hostname, h.boot_id, h.kernel_release, h.realtime_offset_ns};
 }
 
 std::string wall_time(const rec::Header& h, TimeNs ts) {

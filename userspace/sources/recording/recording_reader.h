@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/host_identity.h"
 #include "core/recording_format.h"
 
 namespace kst {
@@ -57,12 +58,22 @@ class RecordingReader {
 
   // Streams every record of every segment in write order.
   void read(const std::function<void(const RecordItem&)>& fn);
+  // Threads that decompress and decode blocks ahead of the one being
+  // delivered (0: one per CPU beyond the reading thread; 1: none, serial).
+  // Delivery stays in write order on the calling thread, the same items,
+  // warnings and stats either way.
+  // Default 1: on the 2-CPU build host, shared with other builds, decoding
+  // ahead on another thread made `report` 0.54x as fast (docs/recording.md,
+  // scripts/bench-offline), so it is opt-in (report --decode-threads).
+  void set_decode_threads(unsigned n) { decode_threads_ = n; }
   const ReadStats& stats() const { return stats_; }
   // The runs of the segments kept, oldest first; complete after read().
   const std::vector<rec::RecordingRun>& runs() const { return runs_; }
 
  private:
   struct Stitcher;
+  struct DecodedBlock;
+  static DecodedBlock decode_at(std::string_view data, const rec::BlockInfo& b, size_t off);
   void read_segment(size_t i, Stitcher& st, const std::function<void(const RecordItem&)>& fn);
   void emit(size_t seg, RecordItem& item, Stitcher& st, const std::function<void(const RecordItem&)>& fn);
   void plan_runs();
@@ -78,9 +89,14 @@ class RecordingReader {
   std::vector<int64_t> seg_shift_;  // ns added to the segment's timestamps (another boot)
   std::vector<rec::RecordingRun> runs_;
   ReadStats stats_;
+  unsigned decode_threads_ = 1;  // serial by default: see set_decode_threads
 };
 
 // Wall-clock time of a recording timestamp, as "YYYY-MM-DD HH:MM:SS.mmm" local.
 std::string wall_time(const rec::Header& h, TimeNs ts);
+
+// The recorded host (the oldest kept segment's header: its clock is the
+// reader's common timeline) for the JSON envelope.
+HostIdentity recording_host(const rec::Header& h);
 
 }  // namespace kst
