@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
   Detector det({}, src);
   std::map<std::string, Verdict> active;
   AllocCounters alloc;
-  for (int order = 0; order <= 4; order++) alloc.cells.push_back({0, 2, static_cast<uint8_t>(order), 1, 1, 0});
+  for (int order = 0; order <= 4; order++)
+    alloc.cells.push_back({0, 2, static_cast<uint8_t>(order), 1, 1, 0});
   const auto put = [&](const Event& e) {
     w.write(e);
     det.on_event(e);

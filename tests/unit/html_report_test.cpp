@@ -1,6 +1,8 @@
 // The HTML report (sinks/html): escaping of untrusted strings, the time
 // series builder, the JSON -> page mapping, and the page of a real
 // recording against `report --json` of the same recording.
+#include "sinks/html/html_report.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,11 +11,10 @@
 #include <regex>
 #include <sstream>
 
+#include "core/untrusted_text.h"
 #include "sinks/html/html_escape.h"
 #include "sinks/html/html_model.h"
-#include "sinks/html/html_report.h"
 #include "sinks/html/html_series.h"
-#include "core/untrusted_text.h"
 #include "sinks/json/json_report.h"
 
 using namespace kst;
@@ -97,7 +98,8 @@ TEST(HtmlEscape, InvalidUtf8AndControlsStayVisibleAndValid) {
 }
 
 TEST(HtmlEscape, ScriptJsonCannotCloseTheScriptAndParsesBack) {
-  const json j = {{"comm", "</script><script>alert(1)</script><!--"}, {"bad", std::string("x\xfe", 2)}, {"n", 3}};
+  const json j = {
+      {"comm", "</script><script>alert(1)</script><!--"}, {"bad", std::string("x\xfe", 2)}, {"n", 3}};
   const std::string s = script_json(j);
   EXPECT_EQ(s.find('<'), std::string::npos);
   EXPECT_EQ(s.find('>'), std::string::npos);
@@ -205,11 +207,12 @@ TEST(HtmlModel, MissingAndRenamedFieldsNeverThrow) {
 }
 
 TEST(HtmlModel, VerdictBandsFromRecordedChanges) {
-  const json r = {{"duration_s", 100},
-                  {"recorded_verdicts",
-                   {{{"kind", "LIVELOCK"}, {"nid", 0}, {"change", "raised"}, {"t", 20.0}, {"severity", "critical"}},
-                    {{"kind", "LIVELOCK"}, {"nid", 0}, {"change", "cleared"}, {"t", 70.0}},
-                    {{"kind", "TINY-ZONE"}, {"nid", 0}, {"change", "raised"}, {"t", 1.0}}}}};
+  const json r = {
+      {"duration_s", 100},
+      {"recorded_verdicts",
+       {{{"kind", "LIVELOCK"}, {"nid", 0}, {"change", "raised"}, {"t", 20.0}, {"severity", "critical"}},
+        {{"kind", "LIVELOCK"}, {"nid", 0}, {"change", "cleared"}, {"t", 70.0}},
+        {{"kind", "TINY-ZONE"}, {"nid", 0}, {"change", "raised"}, {"t", 1.0}}}}};
   const PageModel m = page_model(r, PageContext{});
   ASSERT_EQ(m.bands.size(), 2u);
   EXPECT_EQ(m.bands[0].kind, "LIVELOCK");
@@ -269,7 +272,8 @@ TEST(HtmlReport, RealRecordingNumbersEqualReportJson) {
                          "id=\"hist-memcg\""})
     EXPECT_NE(page.find(id), std::string::npos) << id;
   // nothing on the page reaches the network
-  EXPECT_FALSE(std::regex_search(page, std::regex("(src|href)\\s*=\\s*[\"']?\\s*(https?:)?//", std::regex::icase)));
+  EXPECT_FALSE(
+      std::regex_search(page, std::regex("(src|href)\\s*=\\s*[\"']?\\s*(https?:)?//", std::regex::icase)));
 }
 
 TEST(HtmlReport, CommandLineErrorsExitTwo) {
@@ -277,7 +281,9 @@ TEST(HtmlReport, CommandLineErrorsExitTwo) {
   const std::string rec = std::string(KST_TEST_DATA) + "/fuzz/recording/memcg-6.18.kst";
   EXPECT_EQ(WEXITSTATUS(std::system((bin + " report --html " + rec + " 2>/dev/null").c_str())), 2);
   EXPECT_EQ(WEXITSTATUS(std::system((bin + " report -o x.html " + rec + " 2>/dev/null").c_str())), 2);
-  EXPECT_EQ(WEXITSTATUS(std::system((bin + " report --json --html -o - " + rec + " >/dev/null 2>&1").c_str())), 2);
-  EXPECT_EQ(WEXITSTATUS(std::system((bin + " report --html -o /nonexistent/dir/x.html " + rec + " 2>/dev/null").c_str())),
+  EXPECT_EQ(
+      WEXITSTATUS(std::system((bin + " report --json --html -o - " + rec + " >/dev/null 2>&1").c_str())), 2);
+  EXPECT_EQ(WEXITSTATUS(std::system(
+                (bin + " report --html -o /nonexistent/dir/x.html " + rec + " 2>/dev/null").c_str())),
             1);
 }

@@ -27,7 +27,7 @@ struct OneshotOptions {
   double interval = 0;
   int count = 0;
   bool json = false;
-  std::string html;  // --html FILE: the window as an HTML page too
+  std::string html;        // --html FILE: the window as an HTML page too
   bool timestamp = false;  // -T
   bool full = false;       // --full: the whole summary every interval
   LiveOptions live;
@@ -42,8 +42,12 @@ PageContext live_page_context(const Summary& s) {
   clock_gettime(CLOCK_REALTIME, &rt);
   clock_gettime(CLOCK_MONOTONIC, &mono);
   const int64_t offset = (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
-  return {host, "", local_time_ns(static_cast<int64_t>(s.start) + offset),
-          local_time_ns(static_cast<int64_t>(s.end) + offset), KSWAPTRACE_VERSION, s.start};
+  return {host,
+          "",
+          local_time_ns(static_cast<int64_t>(s.start) + offset),
+          local_time_ns(static_cast<int64_t>(s.end) + offset),
+          KSWAPTRACE_VERSION,
+          s.start};
 }
 
 // -- CMD: fork it (held until released), and put it in the -p set
@@ -81,11 +85,13 @@ class Printer {
  public:
   explicit Printer(const OneshotOptions& o) : o_(o), interval_(o.interval > 0) {}
 
-  void print(const Summary& s) {
+  // `page`: the JSON object an --html page of this window embeds, so that
+  // stdout and the page carry the same one (its time included)
+  void print(const Summary& s, const nlohmann::json* page = nullptr) {
     const HostIdentity host = live_host_identity();
     const std::string time = o_.timestamp ? hms_utc(host.wall_ns(s.end)) : "";
     if (o_.json) {
-      std::cout << json_text(summary_json(s, "summary", host), interval_ ? -1 : 2) << "\n";
+      std::cout << json_text(page ? *page : summary_json(s, "summary", host), interval_ ? -1 : 2) << "\n";
     } else if (interval_ && !o_.full) {
       if (lines_ == 0)
         for (const auto& d : s.source.degraded) std::cout << "note: " << terminal_safe(d) << "\n";
@@ -153,9 +159,13 @@ int run_oneshot(OneshotOptions& o) {
   };
   // the text or JSON summary on stdout, and with --html the same summary as a page
   const auto report = [&](const Summary& s) {
-    printer.print(s);
-    if (!html) return kExitOk;
-    return write_html(o.html, to_json(s), series.finish(s.start, s.end), live_page_context(s));
+    if (!html) {
+      printer.print(s);
+      return kExitOk;
+    }
+    const nlohmann::json j = summary_json(s, "summary", live_host_identity());
+    printer.print(s, &j);
+    return write_html(o.html, j, series.finish(s.start, s.end), live_page_context(s));
   };
   const auto with_verdicts = [&](Summary s) {
     det.evaluate(s.end);
@@ -236,8 +246,9 @@ void register_oneshot(CLI::App& app, Registry& reg) {
       ->check(CLI::Range(0.01, 31536000.0));
   app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::Range(1, 1 << 30));
   app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
-  app.add_option("--html", o->html,
-                 "also write the window as one self-contained HTML page (charts, verdicts) to FILE ('-': stdout)");
+  app.add_option(
+      "--html", o->html,
+      "also write the window as one self-contained HTML page (charts, verdicts) to FILE ('-': stdout)");
   app.add_flag("-T,--timestamp", o->timestamp,
                "text: each interval line starts with its end time (UTC HH:MM:SS); a summary with its window");
   app.add_flag("--full", o->full, "interval mode: the whole summary every interval, not one line");

@@ -71,13 +71,14 @@ nlohmann::json report_json(const ReplayResult& r, const RecordingReader& reader,
 }
 
 PageContext page_context(const rec::Header& h, const Summary& s) {
-  return {h.hostname, h.recording_id, wall_time(h, s.start), wall_time(h, s.end), KSWAPTRACE_VERSION, s.start};
+  return {h.hostname,          h.recording_id,     wall_time(h, s.start),
+          wall_time(h, s.end), KSWAPTRACE_VERSION, s.start};
 }
 
 int run_report(const ReportOptions& o) {
   if (o.html && o.out.empty()) return fail("--html needs -o FILE (or -o - for stdout)", kExitUsage);
-  if (!o.html && !o.out.empty()) return fail("-o is the file of --html; without --html the report goes to stdout",
-                                             kExitUsage);
+  if (!o.html && !o.out.empty())
+    return fail("-o is the file of --html; without --html the report goes to stdout", kExitUsage);
   if (o.html && o.json) return fail("use either --json or --html", kExitUsage);
   std::unique_ptr<RecordingReader> reader;
   Damage damage;

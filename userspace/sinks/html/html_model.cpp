@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -94,16 +95,35 @@ PageModel::Reclaim reclaim(const json& r, const std::string& p) {
 }
 
 PageModel::Hazard hazard(const json& h) {
-  return {text(h, "kind"), text(h, "severity"), text(h, "zone"), text(h, "message"), text(h, "advice"),
-          integer(h, "nid")};
+  return {text(h, "kind"),    text(h, "severity"), text(h, "zone"),
+          text(h, "message"), text(h, "advice"),   integer(h, "nid")};
+}
+
+// Evidence for a person: floats to at most 4 significant digits (14.85, not
+// the 14.850000000000001 the JSON carries); the exact values stay in the
+// embedded JSON.
+std::string evidence_value(const json& x) {
+  if (x.is_null()) return "unknown";
+  if (x.is_string()) return x.get<std::string>();
+  if (x.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", x.get<double>());
+    return buf;
+  }
+  return x.dump();
 }
 
 PageModel::Verdict verdict(const json& v, double t) {
-  PageModel::Verdict out{text(v, "kind"), text(v, "severity"), text(v, "state"), text(v, "message"),
-                         text(v, "advice"), integer(v, "nid"), t, {}};
+  PageModel::Verdict out{text(v, "kind"),
+                         text(v, "severity"),
+                         text(v, "state"),
+                         text(v, "message"),
+                         text(v, "advice"),
+                         integer(v, "nid"),
+                         t,
+                         {}};
   if (auto ev = v.find("evidence"); ev != v.end() && ev->is_object())
-    for (const auto& [k, x] : ev->items())
-      out.evidence.emplace_back(k, x.is_null() ? "unknown" : (x.is_string() ? x.get<std::string>() : x.dump()));
+    for (const auto& [k, x] : ev->items()) out.evidence.emplace_back(k, evidence_value(x));
   return out;
 }
 
@@ -148,7 +168,8 @@ void reclaim_and_alloc(PageModel& m, const json& r) {
     m.top_commands.push_back(
         {text(c, "comm"), num(r, {p + "count"}), num(r, {p + "total_ms"}), num(r, {p + "reclaimed"})});
   });
-  if (const json* a = at_path(r, "page_alloc"); a && a->is_object()) m.alloc_available = flag(*a, "available");
+  if (const json* a = at_path(r, "page_alloc"); a && a->is_object())
+    m.alloc_available = flag(*a, "available");
   m.alloc_calls = num(r, {"page_alloc.total_calls"});
   m.alloc_pages = num(r, {"page_alloc.total_pages"});
   m.alloc_pages_per_s = num(r, {"page_alloc.pages_per_s"});

@@ -34,7 +34,7 @@ td.r,th.r{text-align:right}
 .sev-warning{background:#fbecc8;color:#5a3a00;border-color:#8a5a00}
 .sev-notice,.sev-info{background:#eee;color:#333;border-color:#777}
 .verdict,.hazard{border:1.5px solid #999;border-left-width:6px;padding:6px 10px;margin:8px 0;border-radius:3px}
-.verdict.sev-critical,.hazard.sev-critical{border-color:#a01d12;background:#fff}
+.verdict.sev-critical,.hazard.sev-critical{border-color:#a01d12;background:#fff;color:#1b1b1b}
 .verdict.sev-warning,.hazard.sev-warning{border-color:#8a5a00;background:#fff}
 .verdict.sev-notice,.verdict.sev-info,.hazard.sev-notice{border-color:#777;background:#fff}
 .verdict p,.hazard p{margin:4px 0}
@@ -92,7 +92,9 @@ std::string header(const PageModel& m) {
   std::string s = "<header><h1>kswaptrace report: " + esc(m.host.empty() ? "unknown host" : m.host) + "</h1>";
   s += "<p class=\"sub\">kswapd, reclaim stalls, zone watermarks and page allocations over the window</p>";
   s += "<dl class=\"facts\">";
-  const auto fact = [&](const char* k, const std::string& v) { s += "<dt>" + std::string(k) + "</dt><dd>" + v + "</dd>"; };
+  const auto fact = [&](const char* k, const std::string& v) {
+    s += "<dt>" + std::string(k) + "</dt><dd>" + v + "</dd>";
+  };
   fact("host", esc(m.host.empty() ? "unknown" : m.host));
   fact("kernel", esc(m.kernel));
   fact("window", m.window_from.empty() ? "&ndash;" : esc(m.window_from) + " &ndash; " + esc(m.window_to));
@@ -157,7 +159,8 @@ std::string node_bands(const PageModel& m, int nid, double dur) {
   std::vector<const PageModel::Band*> bands;
   for (const auto& b : m.bands)
     if (b.nid == nid) bands.push_back(&b);
-  if (bands.empty()) return "<p class=\"note\">No verdict on node " + std::to_string(nid) + " in this window.</p>";
+  if (bands.empty())
+    return "<p class=\"note\">No verdict on node " + std::to_string(nid) + " in this window.</p>";
   std::vector<std::string> rows;  // one row per verdict kind
   for (const auto* b : bands)
     if (std::find(rows.begin(), rows.end(), b->kind) == rows.end()) rows.push_back(b->kind);
@@ -231,10 +234,10 @@ std::string kswapd(const PageModel& m, const HtmlSeries& s) {
 std::string bucket_range(double lo, double hi) { return fmt(lo, 0) + " &ndash; " + fmt(hi, 0); }
 
 std::string histogram(const char* title, const char* id, const PageModel::Reclaim& r, bool memcg) {
-  std::string s = "<div class=\"hist\" id=\"" + std::string(id) + "\"><h3>" + title + "</h3><div class=\"stats\">" +
-                  stat("stalls", n(r.count, 0)) + stat("total", n(r.total_ms, 1, " ms")) +
-                  stat("longest", n(r.max_us, 0, " us")) + stat("reclaimed", n(r.reclaimed_pages, 0, " pages")) +
-                  "</div>";
+  std::string s = "<div class=\"hist\" id=\"" + std::string(id) + "\"><h3>" + title +
+                  "</h3><div class=\"stats\">" + stat("stalls", n(r.count, 0)) +
+                  stat("total", n(r.total_ms, 1, " ms")) + stat("longest", n(r.max_us, 0, " us")) +
+                  stat("reclaimed", n(r.reclaimed_pages, 0, " pages")) + "</div>";
   uint64_t top = 0;
   for (const auto& b : r.buckets) top = std::max(top, b.count);
   if (!top) return s + "<p class=\"note\">none in this window</p></div>";
@@ -260,12 +263,16 @@ std::string stalls_chart(const HtmlSeries& s) {
     const double x0 = i * s.bin_s, x1 = std::min(dur, x0 + s.bin_s);
     if (b.direct) p.rect(x0, x1, 0, b.direct, "fill=\"#3b5b7a\" stroke=\"#1b1b1b\" stroke-width=\"0.3\"");
     if (b.memcg)
-      p.rect(x0, x1, b.direct, b.direct + b.memcg, "fill=\"url(#hatch-d)\" stroke=\"#b4501e\" stroke-width=\"0.5\"");
+      p.rect(x0, x1, b.direct, b.direct + b.memcg,
+             "fill=\"url(#hatch-d)\" stroke=\"#b4501e\" stroke-width=\"0.5\"");
   }
-  p.axes("time since the window start (" + std::string(tu.name) + ")", "stalls per " + fmt(s.bin_s, 2) + " s", tu);
-  return "<div class=\"legend\"><span>" + swatch("<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"#3b5b7a\"/>") +
+  p.axes("time since the window start (" + std::string(tu.name) + ")", "stalls per " + fmt(s.bin_s, 2) + " s",
+         tu);
+  return "<div class=\"legend\"><span>" +
+         swatch("<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"#3b5b7a\"/>") +
          "direct reclaim</span><span>" +
-         swatch("<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"url(#hatch-d)\" stroke=\"#b4501e\"/>") +
+         swatch(
+             "<rect x=\"1\" y=\"1\" width=\"24\" height=\"10\" fill=\"url(#hatch-d)\" stroke=\"#b4501e\"/>") +
          "memcg-limit reclaim (stacked on top)</span></div>" + p.str("reclaim stalls over time");
 }
 
@@ -274,13 +281,16 @@ std::string reclaim(const PageModel& m, const HtmlSeries& s) {
   out += histogram("direct reclaim latency (log2)", "hist-direct", m.direct, false);
   out += histogram("memcg-limit reclaim latency (log2)", "hist-memcg", m.memcg, true);
   out += "</div><h3>stalls over time</h3>" + stalls_chart(s);
-  out += "<h3>top commands (direct reclaim)</h3>";
+  out += "<h3>top commands (direct + memcg reclaim)</h3>";
   if (m.top_commands.empty()) return out + "<p class=\"note\">none</p></section>\n";
-  out += "<table id=\"top-commands\"><tr><th>command</th><th class=\"r\">stalls</th><th class=\"r\">total ms</th>"
-         "<th class=\"r\">pages reclaimed</th></tr>";
+  out +=
+      "<table id=\"top-commands\"><tr><th>command</th><th class=\"r\">stalls</th><th class=\"r\">total "
+      "ms</th>"
+      "<th class=\"r\">pages reclaimed</th></tr>";
   for (const auto& c : m.top_commands)
     out += "<tr><td class=\"comm\">" + esc(c.comm) + "</td><td class=\"r\">" + n(c.count, 0) +
-           "</td><td class=\"r\">" + n(c.total_ms, 2) + "</td><td class=\"r\">" + n(c.reclaimed, 0) + "</td></tr>";
+           "</td><td class=\"r\">" + n(c.total_ms, 2) + "</td><td class=\"r\">" + n(c.reclaimed, 0) +
+           "</td></tr>";
   return out + "</table></section>\n";
 }
 
@@ -298,14 +308,16 @@ constexpr LineStyle kHigh{"high", "stroke=\"#1f5e3a\" stroke-width=\"1.5\" strok
 std::string zone_legend() {
   std::string s = "<div class=\"legend\">";
   for (const auto& l : {kFree, kMin, kLow, kHigh})
-    s += "<span>" + swatch("<line x1=\"1\" y1=\"6\" x2=\"25\" y2=\"6\" " + std::string(l.attrs) + "/>") + l.name +
-         (std::string(l.name) == "free" ? " pages" : " watermark") + "</span>";
-  s += "<span>" + swatch("<line x1=\"13\" y1=\"0\" x2=\"13\" y2=\"12\" stroke=\"#4a1a5c\" stroke-dasharray=\"3 2\"/>") +
+    s += "<span>" + swatch("<line x1=\"1\" y1=\"6\" x2=\"25\" y2=\"6\" " + std::string(l.attrs) + "/>") +
+         l.name + (std::string(l.name) == "free" ? " pages" : " watermark") + "</span>";
+  s += "<span>" +
+       swatch("<line x1=\"13\" y1=\"0\" x2=\"13\" y2=\"12\" stroke=\"#4a1a5c\" stroke-dasharray=\"3 2\"/>") +
        "memory hot-add event</span>";
   return s + "</div>";
 }
 
-std::string zone_chart(const ZoneSeries& z, const HtmlSeries& s, const std::vector<PageModel::HotAdd>& hotadd) {
+std::string zone_chart(const ZoneSeries& z, const HtmlSeries& s,
+                       const std::vector<PageModel::HotAdd>& hotadd) {
   const double dur = std::max(s.duration_s, 1e-3);
   const svg::TimeUnit tu = svg::time_unit(dur);
   double top = 1, wm = 1, low = 1e300;
@@ -322,7 +334,8 @@ std::string zone_chart(const ZoneSeries& z, const HtmlSeries& s, const std::vect
   }
   // free memory far above the watermarks would flatten them onto the axis
   const bool log_y = top > 20 * wm;
-  svg::Plot p(kWidth, 190, 0, dur, log_y ? std::max(1.0, std::pow(10, std::floor(std::log10(std::max(low, 1.0))))) : 0,
+  svg::Plot p(kWidth, 190, 0, dur,
+              log_y ? std::max(1.0, std::pow(10, std::floor(std::log10(std::max(low, 1.0))))) : 0,
               log_y ? top * 2 : top * 1.1, log_y);
   int k = 0;
   for (const auto& h : hotadd)
@@ -331,7 +344,8 @@ std::string zone_chart(const ZoneSeries& z, const HtmlSeries& s, const std::vect
              "fill=\"#efe6f3\" stroke=\"none\"", "hot-add " + std::to_string(h.id));
   for (const auto& mk : s.hotadd) {
     if (++k > 40) break;  // a big hot-add: the first blocks say when
-    p.vline(mk.t, "stroke=\"#4a1a5c\" stroke-dasharray=\"3 2\" stroke-width=\"1\"", k <= 8 ? std::to_string(k) : "");
+    p.vline(mk.t, "stroke=\"#4a1a5c\" stroke-dasharray=\"3 2\" stroke-width=\"1\"",
+            k <= 8 ? std::to_string(k) : "");
   }
   p.line(t, hi, kHigh.attrs, true);
   p.line(t, lo, kLow.attrs, true);
@@ -339,29 +353,33 @@ std::string zone_chart(const ZoneSeries& z, const HtmlSeries& s, const std::vect
   p.line(t, f, kFree.attrs);
   if (!t.empty())
     p.end_labels({{f.back(), "free"}, {mi.back(), "min"}, {lo.back(), "low"}, {hi.back(), "high"}});
-  p.axes("time since the window start (" + std::string(tu.name) + ")", log_y ? "pages (log scale)" : "pages", tu);
+  p.axes("time since the window start (" + std::string(tu.name) + ")", log_y ? "pages (log scale)" : "pages",
+         tu);
   return p.str("free pages against min/low/high, node " + std::to_string(z.nid) + " zone " + z.zone);
 }
 
 std::string hazard_card(const PageModel::Hazard& h) {
-  return "<div class=\"hazard sev-" + esc(h.severity) + "\" data-kind=\"" + esc(h.kind) + "\"><p>" + badge(h.severity) +
-         " <strong>" + esc(h.kind) + "</strong> node " + std::to_string(h.nid) + " zone " + esc(h.zone) + ": " +
-         esc(h.message) + "</p>" + (h.advice.empty() ? "" : "<p class=\"advice\">What to check: " + esc(h.advice) + "</p>") +
-         "</div>";
+  return "<div class=\"hazard sev-" + esc(h.severity) + "\" data-kind=\"" + esc(h.kind) + "\"><p>" +
+         badge(h.severity) + " <strong>" + esc(h.kind) + "</strong> node " + std::to_string(h.nid) +
+         " zone " + esc(h.zone) + ": " + esc(h.message) + "</p>" +
+         (h.advice.empty() ? "" : "<p class=\"advice\">What to check: " + esc(h.advice) + "</p>") + "</div>";
 }
 
 std::string zones(const PageModel& m, const HtmlSeries& s) {
   std::string out = "<section id=\"zones\"><h2>Zones: free pages against the watermarks</h2>";
   for (const auto& h : m.hazards) out += hazard_card(h);
-  out += "<table id=\"zone-table\"><tr><th>node</th><th>zone</th><th class=\"r\">free</th><th class=\"r\">min</th>"
-         "<th class=\"r\">low</th><th class=\"r\">high</th><th class=\"r\">managed</th><th class=\"r\">present</th></tr>";
+  out +=
+      "<table id=\"zone-table\"><tr><th>node</th><th>zone</th><th class=\"r\">free</th><th "
+      "class=\"r\">min</th>"
+      "<th class=\"r\">low</th><th class=\"r\">high</th><th class=\"r\">managed</th><th "
+      "class=\"r\">present</th></tr>";
   for (const auto& z : m.zones)
-    out += "<tr><td>" + std::to_string(z.nid) + "</td><td>" + esc(z.zone) + "</td><td class=\"r\">" + n(z.free, 0) +
-           "</td><td class=\"r\">" + n(z.min, 0) + "</td><td class=\"r\">" + n(z.low, 0) + "</td><td class=\"r\">" +
-           n(z.high, 0) + "</td><td class=\"r\">" + n(z.managed, 0) + "</td><td class=\"r\">" + n(z.present, 0) +
-           "</td></tr>";
-  out += "</table><p class=\"note\">pages, at the end of the window; vm.min_free_kbytes " + n(m.min_free_kbytes, 0) +
-         "</p>";
+    out += "<tr><td>" + std::to_string(z.nid) + "</td><td>" + esc(z.zone) + "</td><td class=\"r\">" +
+           n(z.free, 0) + "</td><td class=\"r\">" + n(z.min, 0) + "</td><td class=\"r\">" + n(z.low, 0) +
+           "</td><td class=\"r\">" + n(z.high, 0) + "</td><td class=\"r\">" + n(z.managed, 0) +
+           "</td><td class=\"r\">" + n(z.present, 0) + "</td></tr>";
+  out += "</table><p class=\"note\">pages, at the end of the window; vm.min_free_kbytes " +
+         n(m.min_free_kbytes, 0) + "</p>";
   bool any = false;
   for (const auto& z : s.zones) {
     uint64_t mx = 0;
@@ -369,7 +387,8 @@ std::string zones(const PageModel& m, const HtmlSeries& s) {
     if (!mx) continue;  // an empty zone (Movable without memory) has nothing to draw
     if (!any) out += zone_legend();
     any = true;
-    out += "<h3>node " + std::to_string(z.nid) + " zone " + esc(z.zone) + "</h3>" + zone_chart(z, s, m.hotadd);
+    out +=
+        "<h3>node " + std::to_string(z.nid) + " zone " + esc(z.zone) + "</h3>" + zone_chart(z, s, m.hotadd);
   }
   if (!any) out += "<p class=\"note\">No zone samples in this window.</p>";
   return out + "</section>\n";
@@ -381,13 +400,15 @@ std::string hotadd(const PageModel& m, const HtmlSeries& s) {
   if (m.hotadd.empty() && s.hotadd.empty()) return "";
   std::string out = "<section id=\"hotadd\"><h2>Memory hot-add</h2>";
   if (!m.hotadd.empty()) {
-    out += "<table><tr><th>#</th><th>kind</th><th>node</th><th>zone</th><th>range</th><th class=\"r\">at</th>"
-           "<th class=\"r\">took</th><th class=\"r\">present &Delta;</th><th>settled</th></tr>";
+    out +=
+        "<table><tr><th>#</th><th>kind</th><th>node</th><th>zone</th><th>range</th><th class=\"r\">at</th>"
+        "<th class=\"r\">took</th><th class=\"r\">present &Delta;</th><th>settled</th></tr>";
     for (const auto& h : m.hotadd)
-      out += "<tr><td>" + std::to_string(h.id) + "</td><td>" + esc(h.kind) + "</td><td>" + std::to_string(h.nid) +
-             "</td><td>" + esc(h.zone) + "</td><td>" + esc(h.range) + "</td><td class=\"r\">" + fmt(h.start_s, 1) +
-             " s</td><td class=\"r\">" + fmt(h.duration_s, 2) + " s</td><td class=\"r\">" + n(h.present_delta, 0) +
-             "</td><td>" + (h.settled ? "yes" : "no") + "</td></tr>";
+      out += "<tr><td>" + std::to_string(h.id) + "</td><td>" + esc(h.kind) + "</td><td>" +
+             std::to_string(h.nid) + "</td><td>" + esc(h.zone) + "</td><td>" + esc(h.range) +
+             "</td><td class=\"r\">" + fmt(h.start_s, 1) + " s</td><td class=\"r\">" + fmt(h.duration_s, 2) +
+             " s</td><td class=\"r\">" + n(h.present_delta, 0) + "</td><td>" + (h.settled ? "yes" : "no") +
+             "</td></tr>";
     out += "</table>";
     for (const auto& h : m.hotadd)
       for (const auto& z : h.hazards) out += hazard_card(z);
@@ -398,7 +419,8 @@ std::string hotadd(const PageModel& m, const HtmlSeries& s) {
       out += "<li>" + fmt(s.hotadd[i].t, 2) + " s: " + esc(s.hotadd[i].label) + "</li>";
     out += "</ol>";
     if (s.hotadd.size() > 8)
-      out += "<p class=\"note\">" + std::to_string(s.hotadd.size() - 8) + " more events, drawn unnumbered</p>";
+      out +=
+          "<p class=\"note\">" + std::to_string(s.hotadd.size() - 8) + " more events, drawn unnumbered</p>";
   }
   return out + "</section>\n";
 }
@@ -408,7 +430,8 @@ std::string hotadd(const PageModel& m, const HtmlSeries& s) {
 std::string order_style(int o) {
   static const char* colours[] = {"#1b1b1b", "#3b5b7a", "#b4501e", "#1f5e3a", "#7a2a8c", "#8a5a00"};
   static const char* dashes[] = {"", "6 3", "2 2", "10 3 2 3", "1 3", "12 4"};
-  std::string s = "stroke=\"" + std::string(colours[o % 6]) + "\" stroke-width=\"" + (o < 6 ? "1.8" : "1.2") + "\"";
+  std::string s =
+      "stroke=\"" + std::string(colours[o % 6]) + "\" stroke-width=\"" + (o < 6 ? "1.8" : "1.2") + "\"";
   if (*dashes[o % 6]) s += " stroke-dasharray=\"" + std::string(dashes[o % 6]) + "\"";
   return s;
 }
@@ -440,8 +463,8 @@ std::string alloc(const PageModel& m, const HtmlSeries& s) {
       if (sum <= 0) continue;  // an order never allocated draws nothing
       p.line(xs, ys, order_style(o));
       labels.emplace_back(std::max(ys.back(), 0.1), "order " + std::to_string(o));
-      legend += "<span>" + swatch("<line x1=\"1\" y1=\"6\" x2=\"25\" y2=\"6\" " + order_style(o) + "/>") + "order " +
-                std::to_string(o) + "</span>";
+      legend += "<span>" + swatch("<line x1=\"1\" y1=\"6\" x2=\"25\" y2=\"6\" " + order_style(o) + "/>") +
+                "order " + std::to_string(o) + "</span>";
     }
     p.end_labels(labels);
     p.axes("time since the window start (" + std::string(tu.name) + ")", "allocations / s (log scale)", tu);
@@ -449,11 +472,14 @@ std::string alloc(const PageModel& m, const HtmlSeries& s) {
   } else {
     out += "<p class=\"note\">Fewer than two allocation samples: no time series.</p>";
   }
-  out += "<table id=\"alloc-orders\"><tr><th class=\"r\">order</th><th class=\"r\">calls</th><th class=\"r\">pages</th>"
-         "<th class=\"r\">pages/s</th></tr>";
+  out +=
+      "<table id=\"alloc-orders\"><tr><th class=\"r\">order</th><th class=\"r\">calls</th><th "
+      "class=\"r\">pages</th>"
+      "<th class=\"r\">pages/s</th></tr>";
   for (const auto& o : m.alloc_by_order)
     out += "<tr><td class=\"r\">" + std::to_string(o.order) + "</td><td class=\"r\">" + n(o.calls, 0) +
-           "</td><td class=\"r\">" + n(o.pages, 0) + "</td><td class=\"r\">" + n(o.pages_per_s, 1) + "</td></tr>";
+           "</td><td class=\"r\">" + n(o.pages, 0) + "</td><td class=\"r\">" + n(o.pages_per_s, 1) +
+           "</td></tr>";
   return out + "</table></section>\n";
 }
 
@@ -461,19 +487,21 @@ std::string alloc(const PageModel& m, const HtmlSeries& s) {
 
 std::string render_html(const nlohmann::json& report, const HtmlSeries& series, const PageContext& ctx) {
   const PageModel m = page_model(report, ctx);
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                    "style-src 'unsafe-inline'\">"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                    "<title>kswaptrace report: " +
-                    esc(m.host) + "</title><style>" + kCss + "</style></head><body>\n" + svg::defs();
-  out += header(m) + verdicts(m) + kswapd(m, series) + reclaim(m, series) + zones(m, series) + hotadd(m, series) +
-         alloc(m, series);
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>kswaptrace report: " +
+      esc(m.host) + "</title><style>" + kCss + "</style></head><body>\n" + svg::defs();
+  out += header(m) + verdicts(m) + kswapd(m, series) + reclaim(m, series) + zones(m, series) +
+         hotadd(m, series) + alloc(m, series);
   out += "<footer>Made by kswaptrace" + (m.tool_version.empty() ? "" : " " + esc(m.tool_version)) +
          ". Every number above is in the report JSON embedded in this page (id=\"kst-report\", the output of "
          "<code>report --json</code>); the time series are in id=\"kst-series\".</footer>\n";
   out += "<script type=\"application/json\" id=\"kst-report\">" + script_json(report) + "</script>\n";
-  out += "<script type=\"application/json\" id=\"kst-series\">" + script_json(to_json(series)) + "</script>\n";
+  out +=
+      "<script type=\"application/json\" id=\"kst-series\">" + script_json(to_json(series)) + "</script>\n";
   return out + "</body></html>\n";
 }
 

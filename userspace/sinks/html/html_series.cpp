@@ -53,7 +53,6 @@ size_t HtmlSeriesBuilder::slot(TimeNs ts) {
   return ts <= origin_ ? 0 : static_cast<size_t>((ts - origin_) / res_);
 }
 
-
 void HtmlSeriesBuilder::on_alloc(TimeNs ts, const AllocCounters& a) {
   AllocAt s{ts, {}};
   for (const auto& c : a.cells) at(s.calls, c.order) += c.calls;
@@ -221,7 +220,8 @@ nlohmann::json to_json(const HtmlSeries& s) {
       lo.push_back(p.low);
       hi.push_back(p.high);
     }
-    zones.push_back({{"nid", z.nid}, {"zone", z.zone}, {"t", t}, {"free", f}, {"min", mi}, {"low", lo}, {"high", hi}});
+    zones.push_back(
+        {{"nid", z.nid}, {"zone", z.zone}, {"t", t}, {"free", f}, {"min", mi}, {"low", lo}, {"high", hi}});
   }
   j["zones"] = zones;
   json at = json::array(), by = json::array();

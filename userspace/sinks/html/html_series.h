@@ -23,7 +23,7 @@ struct SeriesBin {
   uint32_t wakes = 0;  // kswapd_wake (balance_pgdat passes)
 };
 struct StallBin {
-  uint32_t direct = 0, memcg = 0;            // stalls that ended in the bin
+  uint32_t direct = 0, memcg = 0;                // stalls that ended in the bin
   uint64_t direct_max_us = 0, memcg_max_us = 0;  // longest of them
 };
 
@@ -38,8 +38,8 @@ struct ZoneSeries {
 };
 
 struct AllocPoint {
-  double t = 0;                // end of the interval, seconds after the window start
-  std::vector<double> per_s;   // allocation calls per second, by order
+  double t = 0;               // end of the interval, seconds after the window start
+  std::vector<double> per_s;  // allocation calls per second, by order
 };
 
 struct Mark {
@@ -49,7 +49,7 @@ struct Mark {
 
 struct HtmlSeries {
   double duration_s = 0;
-  double bin_s = 0;  // width of the bins below
+  double bin_s = 0;                                 // width of the bins below
   std::map<int32_t, std::vector<SeriesBin>> nodes;  // nid -> bins
   std::vector<StallBin> stalls;
   std::vector<ZoneSeries> zones;

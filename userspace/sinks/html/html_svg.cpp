@@ -71,7 +71,12 @@ TimeUnit time_unit(double d) {
 }
 
 Plot::Plot(int width, int height, double x0, double x1, double y0, double y1, bool log_y)
-    : w_(width), h_(height), x0_(x0), x1_(x1 > x0 ? x1 : x0 + 1), y0_(y0), y1_(y1 > y0 ? y1 : y0 + 1),
+    : w_(width),
+      h_(height),
+      x0_(x0),
+      x1_(x1 > x0 ? x1 : x0 + 1),
+      y0_(y0),
+      y1_(y1 > y0 ? y1 : y0 + 1),
       log_y_(log_y) {
   if (log_y_) {
     y0_ = std::max(y0_, 0.1);
@@ -130,7 +135,8 @@ void Plot::axes(const std::string& x_title, const std::string& y_title, TimeUnit
   body_ = s + body_;
 }
 
-void Plot::line(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& style, bool step) {
+void Plot::line(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& style,
+                bool step) {
   if (xs.empty()) return;
   std::string d;
   for (size_t i = 0; i < xs.size() && i < ys.size(); i++) {
@@ -140,10 +146,11 @@ void Plot::line(const std::vector<double>& xs, const std::vector<double>& ys, co
   body_ += "<polyline fill=\"none\" " + style + " points=\"" + d + "\"/>";
 }
 
-void Plot::rect(double xa, double xb, double ya, double yb, const std::string& style, const std::string& title) {
+void Plot::rect(double xa, double xb, double ya, double yb, const std::string& style,
+                const std::string& title) {
   const double l = x(xa), r = x(xb), t = std::min(y(ya), y(yb)), b = std::max(y(ya), y(yb));
-  body_ += "<rect x=\"" + px(l) + "\" y=\"" + px(t) + "\" width=\"" + px(std::max(0.8, r - l)) + "\" height=\"" +
-           px(b - t) + "\" " + style + ">";
+  body_ += "<rect x=\"" + px(l) + "\" y=\"" + px(t) + "\" width=\"" + px(std::max(0.8, r - l)) +
+           "\" height=\"" + px(b - t) + "\" " + style + ">";
   if (!title.empty()) body_ += "<title>" + title + "</title>";
   body_ += "</rect>";
 }
@@ -153,7 +160,8 @@ void Plot::vline(double xv, const std::string& style, const std::string& label) 
   body_ += "<line x1=\"" + px(xp) + "\" y1=\"" + px(top()) + "\" x2=\"" + px(xp) + "\" y2=\"" + px(bottom()) +
            "\" " + style + "/>";
   if (!label.empty())
-    body_ += "<text class=\"mark\" x=\"" + px(xp + 3) + "\" y=\"" + px(top() + 10) + "\">" + label + "</text>";
+    body_ +=
+        "<text class=\"mark\" x=\"" + px(xp + 3) + "\" y=\"" + px(top() + 10) + "\">" + label + "</text>";
 }
 
 void Plot::label_at(double xv, double ypx, const std::string& escaped, const std::string& cls) {
@@ -170,8 +178,8 @@ void Plot::end_labels(std::vector<std::pair<double, std::string>> at_y) {
 
 std::string Plot::str(const std::string& aria_label, const std::string& cls) const {
   return "<svg class=\"" + cls + "\" viewBox=\"0 0 " + std::to_string(w_) + " " + std::to_string(h_) +
-         "\" width=\"" + std::to_string(w_) + "\" height=\"" + std::to_string(h_) + "\" role=\"img\" aria-label=\"" +
-         html_escape(aria_label) + "\">" + body_ + "</svg>\n";
+         "\" width=\"" + std::to_string(w_) + "\" height=\"" + std::to_string(h_) +
+         "\" role=\"img\" aria-label=\"" + html_escape(aria_label) + "\">" + body_ + "</svg>\n";
 }
 
 }  // namespace kst::svg

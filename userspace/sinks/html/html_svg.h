@@ -42,7 +42,8 @@ class Plot {
   // A polyline through (xs[i], ys[i]); `style` is extra SVG attributes.
   void line(const std::vector<double>& xs, const std::vector<double>& ys, const std::string& style,
             bool step = false);
-  void rect(double x0, double x1, double y0, double y1, const std::string& style, const std::string& title = "");
+  void rect(double x0, double x1, double y0, double y1, const std::string& style,
+            const std::string& title = "");
   void vline(double xv, const std::string& style, const std::string& label = "");
   // A label at data x, at pixel y (already escaped).
   void label_at(double xv, double ypx, const std::string& escaped, const std::string& cls = "lbl");
