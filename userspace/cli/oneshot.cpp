@@ -1,10 +1,14 @@
 // The one-shot command: trace for a while, print a summary (text or JSON).
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/html_output.h"
 #include "cli/live_options.h"
 #include "cli/trace_scope.h"
 #include "core/analyzer.h"
@@ -23,11 +27,28 @@ struct OneshotOptions {
   double interval = 0;
   int count = 0;
   bool json = false;
+  std::string html;        // --html FILE: the window as an HTML page too
   bool timestamp = false;  // -T
   bool full = false;       // --full: the whole summary every interval
   LiveOptions live;
   ScopeOptions scope;
 };
+
+// The live host's facts for the page header (a recording has them in its header).
+PageContext live_page_context(const Summary& s) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
+  timespec rt{}, mono{};
+  clock_gettime(CLOCK_REALTIME, &rt);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  const int64_t offset = (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
+  return {host,
+          "",
+          local_time_ns(static_cast<int64_t>(s.start) + offset),
+          local_time_ns(static_cast<int64_t>(s.end) + offset),
+          KSWAPTRACE_VERSION,
+          s.start};
+}
 
 // -- CMD: fork it (held until released), and put it in the -p set
 std::unique_ptr<ChildCommand> start_command(LiveSource& src, TraceScope& scope) {
@@ -64,11 +85,13 @@ class Printer {
  public:
   explicit Printer(const OneshotOptions& o) : o_(o), interval_(o.interval > 0) {}
 
-  void print(const Summary& s) {
+  // `page`: the JSON object an --html page of this window embeds, so that
+  // stdout and the page carry the same one (its time included)
+  void print(const Summary& s, const nlohmann::json* page = nullptr) {
     const HostIdentity host = live_host_identity();
     const std::string time = o_.timestamp ? hms_utc(host.wall_ns(s.end)) : "";
     if (o_.json) {
-      std::cout << json_text(summary_json(s, "summary", host), interval_ ? -1 : 2) << "\n";
+      std::cout << json_text(page ? *page : summary_json(s, "summary", host), interval_ ? -1 : 2) << "\n";
     } else if (interval_ && !o_.full) {
       if (lines_ == 0)
         for (const auto& d : s.source.degraded) std::cout << "note: " << terminal_safe(d) << "\n";
@@ -120,15 +143,29 @@ int run_oneshot(OneshotOptions& o) {
   // the detector needs a sample every second (its rules hold over time) and
   // lives across intervals; its verdicts at the end of a window go in the summary
   Detector det({}, src->info());
+  HtmlSeriesBuilder series;
+  const bool html = !o.html.empty();
   const EventSink sink = [&](Event&& e) {
     an->on_event(e);
     det.on_event(e);
+    if (html) series.on_event(e);
   };
   const auto feed = [&](const std::vector<Event>& samples) {
     for (auto& e : samples) {
       an->on_event(e);
       det.on_event(e);
+      if (html) series.on_event(e);
     }
+  };
+  // the text or JSON summary on stdout, and with --html the same summary as a page
+  const auto report = [&](const Summary& s) {
+    if (!html) {
+      printer.print(s);
+      return kExitOk;
+    }
+    const nlohmann::json j = summary_json(s, "summary", live_host_identity());
+    printer.print(s, &j);
+    return write_html(o.html, j, series.finish(s.start, s.end), live_page_context(s));
   };
   const auto with_verdicts = [&](Summary s) {
     det.evaluate(s.end);
@@ -174,9 +211,10 @@ int run_oneshot(OneshotOptions& o) {
       std::vector<Event> samples = src->sample();
       feed(samples);
       const TimeNs end = samples.empty() ? now : samples.front().ts;
+      if (!interval_mode) return report(with_verdicts(an->summary(end)));
       printer.print(with_verdicts(an->summary(end)));
       next_tick = now + 1000000000ull;
-      if (!interval_mode || (o.count > 0 && --remaining == 0)) return kExitOk;
+      if (o.count > 0 && --remaining == 0) return kExitOk;
       an = std::make_unique<Analyzer>(src->info(), end);
       for (auto& e : samples) an->on_event(e);
       deadline += step;
@@ -186,7 +224,12 @@ int run_oneshot(OneshotOptions& o) {
     std::vector<Event> samples = src->sample();
     feed(samples);
     const TimeNs end = samples.empty() ? monotonic_now() : samples.front().ts;
-    printer.print(with_verdicts(an->summary(end)));
+    const Summary s = with_verdicts(an->summary(end));
+    if (!interval_mode) {
+      if (const int rc = report(s); rc != kExitOk) return rc;
+    } else {
+      printer.print(s);
+    }
     return end_code(scope, pids_gone, (end - start) / 1e9);
   } catch (const TraceError& e) {
     return fail(e.what());
@@ -203,6 +246,9 @@ void register_oneshot(CLI::App& app, Registry& reg) {
       ->check(CLI::Range(0.01, 31536000.0));
   app.add_option("count", o->count, "stop after COUNT intervals")->check(CLI::Range(1, 1 << 30));
   app.add_flag("-j,--json", o->json, "print the summary as JSON (one object per line with intervals)");
+  app.add_option(
+      "--html", o->html,
+      "also write the window as one self-contained HTML page (charts, verdicts) to FILE ('-': stdout)");
   app.add_flag("-T,--timestamp", o->timestamp,
                "text: each interval line starts with its end time (UTC HH:MM:SS); a summary with its window");
   app.add_flag("--full", o->full, "interval mode: the whole summary every interval, not one line");
@@ -217,6 +263,9 @@ void register_oneshot(CLI::App& app, Registry& reg) {
   reg.push_back({&app, [o, &app]() {
                    if (o->duration > 0 && o->interval > 0)
                      return fail("use either -d SECONDS or INTERVAL [COUNT], not both", kExitUsage);
+                   if (!o->html.empty() && o->interval > 0)
+                     return fail("--html writes one page for one window: use it with -d SECONDS (or Ctrl-C)",
+                                 kExitUsage);
                    if (o->duration > 0 && !g_command.empty())
                      return fail("-d and -- CMD: the command's run is the window", kExitUsage);
                    (void)app;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/html_output.h"
 #include "core/untrusted_text.h"
 #include "sinks/json/envelope.h"
 #include "sinks/json/json_report.h"
@@ -20,6 +21,8 @@ struct ReportOptions {
   std::string from, to;
   unsigned decode_threads = 1;  // hidden: 0 = a decoding thread per CPU (measured slower here)
   bool json = false;
+  bool html = false;
+  std::string out;  // --html: the page's file
   bool strict = false;
 };
 
@@ -56,7 +59,27 @@ std::string empty_window(const ReplayWindow& w, const ReplayResult& r, const rec
   return {};
 }
 
+// The object `report --json` prints; --html embeds and shows the same one.
+nlohmann::json report_json(const ReplayResult& r, const RecordingReader& reader, const Damage& damage,
+                           const rec::Header& h) {
+  const ReadStats& st = reader.stats();
+  nlohmann::json j = summary_json(r.summary, "report", recording_host(h));
+  j["runs"] = runs_json(reader.runs());
+  j["damage"] = damage_json(st, damage);
+  if (damage.any(st)) j["degraded"].push_back("recording damaged: " + damage_line(st).substr(8));
+  return j;
+}
+
+PageContext page_context(const rec::Header& h, const Summary& s) {
+  return {h.hostname,          h.recording_id,     wall_time(h, s.start),
+          wall_time(h, s.end), KSWAPTRACE_VERSION, s.start};
+}
+
 int run_report(const ReportOptions& o) {
+  if (o.html && o.out.empty()) return fail("--html needs -o FILE (or -o - for stdout)", kExitUsage);
+  if (!o.html && !o.out.empty())
+    return fail("-o is the file of --html; without --html the report goes to stdout", kExitUsage);
+  if (o.html && o.json) return fail("use either --json or --html", kExitUsage);
   std::unique_ptr<RecordingReader> reader;
   Damage damage;
   const auto warn = [&](const std::string& m) {
@@ -79,8 +102,10 @@ int run_report(const ReportOptions& o) {
   }
   if (w.from && w.to && *w.to <= *w.from) return fail("--to must be after --from", kExitUsage);
   ReplayResult r;
+  HtmlSeriesBuilder series;
   try {
-    r = replay_summary(*reader, w);
+    r = o.html ? replay_summary(*reader, w, [&](const Event& e) { series.on_event(e); })
+               : replay_summary(*reader, w);
   } catch (const RecordingReadError& e) {
     return fail(e.what());
   }
@@ -103,12 +128,12 @@ int run_report(const ReportOptions& o) {
   const auto& runs = reader->runs();
   if (runs.size() > 1 || runs.front().run > 1) std::cerr << terminal_safe(render_runs(runs));
   const bool damaged = damage.any(st);
-  if (o.json) {
-    nlohmann::json j = summary_json(r.summary, "report", recording_host(h));
-    j["runs"] = runs_json(runs);
-    j["damage"] = damage_json(st, damage);
-    if (damaged) j["degraded"].push_back("recording damaged: " + damage_line(st).substr(8));
-    std::cout << json_text(j, 2) << "\n";
+  if (o.html) {
+    const int rc = write_html(o.out, report_json(r, *reader, damage, h),
+                              series.finish(r.summary.start, r.summary.end), page_context(h, r.summary));
+    if (rc != kExitOk) return rc;
+  } else if (o.json) {
+    std::cout << json_text(report_json(r, *reader, damage, h), 2) << "\n";
   } else {
     std::cout << (damaged ? damage_line(st) : "") << terminal_safe(render_text(r.summary));
   }
@@ -132,6 +157,9 @@ void register_report(CLI::App& app, Registry& reg) {
       "window start: seconds after the recording start, 'YYYY-MM-DD HH:MM:SS', 'HH:MM[:SS]' or @EPOCH");
   sub->add_option("--to", o->to, "window end (same forms as --from)");
   sub->add_flag("-j,--json", o->json, "print the summary as JSON");
+  sub->add_flag("--html", o->html,
+                "write one self-contained HTML page (charts, verdicts; no network, no script) to -o FILE");
+  sub->add_option("-o,--output", o->out, "the --html page's file ('-' for stdout)");
   sub->add_flag("--strict", o->strict,
                 "exit 4 when the recording is damaged (blocks skipped); the report is printed either way");
   sub->add_option("--decode-threads", o->decode_threads,

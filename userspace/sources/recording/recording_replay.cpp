@@ -53,7 +53,8 @@ TimeNs nearest(const std::vector<TimeNs>& v, TimeNs t) {
   return *it - t < t - *(it - 1) ? *it : *(it - 1);
 }
 
-ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window) {
+ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window,
+                            const std::function<void(const Event&)>& tap) {
   ReplayWindow w = window;
   if (w.from || w.to) {
     // snap the edges to the nearest sample sets: counters are only known there
@@ -72,6 +73,10 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
   }
   ReplayResult r;
   std::unique_ptr<Analyzer> an;
+  const auto feed = [&](const Event& e) {
+    an->on_event(e);
+    if (tap) tap(e);
+  };
   TimeNs start = 0, last_in = 0;
   bool past_end = false;
   std::vector<Event> before;  // the latest sample set before `from`
@@ -79,7 +84,7 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
   // listed as recorded changes at the window's start (their `since` keeps the onset)
   VerdictsInForce in_force;
   auto carry_in_force = [&]() {
-    for (auto& c : in_force.take()) an->on_event(Event{start, std::move(c)});
+    for (auto& c : in_force.take()) feed(Event{start, std::move(c)});
   };
   TimeNs tail_ts = 0;  // the sample set just after `to`
   bool from_on_sample = false, to_on_sample = false;
@@ -94,7 +99,7 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     }
     an = std::make_unique<Analyzer>(reader.source(), start);
     if (!from_on_sample)
-      for (const auto& e : before) an->on_event(e);
+      for (const auto& e : before) feed(e);
     before.clear();
     carry_in_force();
   };
@@ -125,7 +130,7 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
       if (to_on_sample || !an) return;
       if (sample && (!tail_ts || ts == tail_ts)) {
         tail_ts = ts;
-        an->on_event(it.event);
+        feed(it.event);
         last_in = ts;
       } else if (tail_ts) {
         past_end = true;
@@ -136,7 +141,7 @@ ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& window)
     if (w.to && sample && ts == *w.to) to_on_sample = true;
     last_in = std::max(last_in, ts);
     // an End record closes a run, not the store: a later run may follow
-    if (it.kind == RecordItem::Kind::Event) an->on_event(it.event);
+    if (it.kind == RecordItem::Kind::Event) feed(it.event);
   });
   if (!an) {
     // nothing inside the window: an empty summary of the window itself

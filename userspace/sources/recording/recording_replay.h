@@ -2,6 +2,7 @@
 // exactly as the one-shot feeds live events: same Analyzer, same Summary.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "core/summary.h"
@@ -26,7 +27,10 @@ struct ReplayResult {
 // window. With --from/--to, each edge moves to the nearest sample set (the
 // counters the summary reports are deltas between samples), and a window
 // edge then falling between sample sets is widened to the enclosing ones.
-ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& w);
+// `tap`, when given, sees every event the analyzer sees, in the same order
+// (the HTML report builds its time series from it).
+ReplayResult replay_summary(RecordingReader& reader, const ReplayWindow& w,
+                            const std::function<void(const Event&)>& tap = {});
 
 // A --from/--to argument as CLOCK_MONOTONIC of the recorded host:
 //   "90", "+90", "1.5"         seconds after the recording started
