@@ -3,16 +3,10 @@
 #include <algorithm>
 
 #include "core/detector.h"  // kernel_version()
+#include "core/overloaded.h"
 
 namespace kst {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 bool reclaim_related(const std::string& k) {
   static const char* kPrefixes[] = {

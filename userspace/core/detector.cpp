@@ -5,16 +5,10 @@
 #include <set>
 
 #include "core/hazards.h"
+#include "core/overloaded.h"
 
 namespace kst {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 constexpr double kNs = 1e9;
 

@@ -4,22 +4,13 @@
 #include <cstdio>
 
 #include "sinks/json/json_report.h"
+#include "sinks/text/appendf.h"
 #include "sinks/text/text_report.h"
 
 namespace kst {
 namespace {
 
 using nlohmann::json;
-
-void out(std::string& s, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-void out(std::string& s, const char* fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  s += buf;
-}
 
 std::string pct_or_dash(double x) {
   if (x < 0) return "-";
@@ -35,31 +26,32 @@ json unknown_as_null(double x) { return x < 0 ? json(nullptr) : json(x); }
 std::string render_status_line(const NodeStatus& st, const std::vector<Verdict>& active,
                                const std::string& label) {
   std::string s;
-  out(s, "%s node%d ", label.c_str(), st.nid);
+  appendf(s, "%s node%d ", label.c_str(), st.nid);
   if (st.window_s == 0) {
-    out(s, "kswapd -- collecting the first window --");
+    appendf(s, "kswapd -- collecting the first window --");
   } else {
     if (st.awake)
-      out(s, "kswapd AWAKE %5.0fs", st.awake_s);
+      appendf(s, "kswapd AWAKE %5.0fs", st.awake_s);
     else
-      out(s, "kswapd asleep      ");
-    out(s,
+      appendf(s, "kswapd asleep      ");
+    appendf(
+        s,
         " duty %3.0f%% cpu %4s passes %5.0f/s scan %7.0f/s reclaim %7.0f/s eff %4s per-pass %6.1f quick %4s",
         100 * st.duty, pct_or_dash(st.cpu).c_str(), st.runs_per_s, st.scanned_per_s, st.reclaimed_per_s,
         pct_or_dash(st.eff).c_str(), st.steal_per_run, pct_or_dash(st.quick).c_str());
-    out(s, " stall %4.0f/s", st.allocstall_per_s);
-    if (st.high_order_req_per_s > 0) out(s, " o%d-req %4.0f/s", st.top_order, st.high_order_req_per_s);
-    if (st.direct_per_s > 0) out(s, " direct %.0f/s", st.direct_per_s);
-    if (st.memcg_per_s > 0) out(s, " memcg %.0f/s", st.memcg_per_s);
+    appendf(s, " stall %4.0f/s", st.allocstall_per_s);
+    if (st.high_order_req_per_s > 0) appendf(s, " o%d-req %4.0f/s", st.top_order, st.high_order_req_per_s);
+    if (st.direct_per_s > 0) appendf(s, " direct %.0f/s", st.direct_per_s);
+    if (st.memcg_per_s > 0) appendf(s, " memcg %.0f/s", st.memcg_per_s);
   }
   if (st.have_zones)
-    out(s, " free %llu%shigh %llu%s", (unsigned long long)st.free,
-        st.free > st.high ? ">" : "<=", (unsigned long long)st.high,
-        st.unreclaimable ? " UNRECLAIMABLE" : "");
+    appendf(s, " free %llu%shigh %llu%s", (unsigned long long)st.free,
+            st.free > st.high ? ">" : "<=", (unsigned long long)st.high,
+            st.unreclaimable ? " UNRECLAIMABLE" : "");
   std::string kinds;
   for (const auto& v : active)
     if (v.nid == st.nid) kinds += (kinds.empty() ? "" : ",") + v.kind;
-  out(s, " | %s\n", kinds.empty() ? "ok" : kinds.c_str());
+  appendf(s, " | %s\n", kinds.empty() ? "ok" : kinds.c_str());
   return s;
 }
 
@@ -74,20 +66,20 @@ std::string wall_of(TimeNs mono, int64_t realtime_offset_ns) {
 std::string render_verdict_raised(const Verdict& v, const NodeStatus* st, const std::vector<ZoneInfo>& zones,
                                   const std::string& label, int64_t realtime_offset_ns) {
   std::string s;
-  out(s, "\n=== %s  %s on node %d [%s]%s ===\n", label.c_str(), v.kind.c_str(), v.nid, v.severity.c_str(),
-      v.alert ? "" : " (not an alert)");
-  out(s, "  since %st=%.1f s (CLOCK_MONOTONIC, as in dmesg), %.0f s before this report\n",
-      wall_of(v.since, realtime_offset_ns).c_str(), v.since / 1e9,
-      v.raised > v.since ? (v.raised - v.since) / 1e9 : 0.0);
+  appendf(s, "\n=== %s  %s on node %d [%s]%s ===\n", label.c_str(), v.kind.c_str(), v.nid, v.severity.c_str(),
+          v.alert ? "" : " (not an alert)");
+  appendf(s, "  since %st=%.1f s (CLOCK_MONOTONIC, as in dmesg), %.0f s before this report\n",
+          wall_of(v.since, realtime_offset_ns).c_str(), v.since / 1e9,
+          v.raised > v.since ? (v.raised - v.since) / 1e9 : 0.0);
   s += "  " + v.message + "\n";
   s += "  numbers:" + render_evidence(v.evidence) + "\n";
   if (st && st->quick >= 0)
-    out(s, "  kswapd_high_wmark_hit_quickly: %.0f%% of %.1f passes/s\n", 100 * st->quick, st->runs_per_s);
+    appendf(s, "  kswapd_high_wmark_hit_quickly: %.0f%% of %.1f passes/s\n", 100 * st->quick, st->runs_per_s);
   std::vector<ZoneInfo> mine;
   for (const auto& z : zones)
     if (z.nid == v.nid) mine.push_back(z);
   if (!mine.empty() && v.alert) {
-    out(s, "  zones of node %d (pages):\n", v.nid);
+    appendf(s, "  zones of node %d (pages):\n", v.nid);
     s += render_zone_table(mine);
   }
   s += "  what to check: " + v.advice + "\n";
@@ -97,9 +89,9 @@ std::string render_verdict_raised(const Verdict& v, const NodeStatus* st, const 
 std::string render_verdict_cleared(const Verdict& v, TimeNs now, const std::string& label,
                                    int64_t realtime_offset_ns) {
   std::string s;
-  out(s, "=== %s  %s on node %d cleared (held from %st=%.1f s, %.0f s in all) ===\n", label.c_str(),
-      v.kind.c_str(), v.nid, wall_of(v.since, realtime_offset_ns).c_str(), v.since / 1e9,
-      now > v.since ? (now - v.since) / 1e9 : 0.0);
+  appendf(s, "=== %s  %s on node %d cleared (held from %st=%.1f s, %.0f s in all) ===\n", label.c_str(),
+          v.kind.c_str(), v.nid, wall_of(v.since, realtime_offset_ns).c_str(), v.since / 1e9,
+          now > v.since ? (now - v.since) / 1e9 : 0.0);
   return s;
 }
 

@@ -2,18 +2,12 @@
 
 #include <cstdio>
 
+#include "core/overloaded.h"
 #include "core/reclaim_tracker.h"
 #include "core/untrusted_text.h"
 
 namespace kst {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 const char* call_name(HotplugCall::Kind k) {
   switch (k) {

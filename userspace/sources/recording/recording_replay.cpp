@@ -8,17 +8,11 @@
 
 #include "core/analyzer.h"
 #include "core/detector.h"
+#include "core/overloaded.h"
 
 namespace kst {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // Periodic samples of cumulative state (vs. ring-buffer events). Exhaustive:
 // a new Event alternative must say which it is.
