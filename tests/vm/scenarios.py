@@ -30,6 +30,8 @@ class Scenario:
     domu: dict = None
     dom0_binaries: tuple = ()                     # binaries dom0 gets besides the toolstack
     in_suite: bool = True                         # False: run only when named with --scenario
+    suite_kernels: tuple = None                   # kernels of the default suite, when fewer than
+                                                  # `kernels` (the others run when named)
     dynamic_binary: bool = False                  # also ship build/kswaptrace (dynamic, with the
                                                   # Prometheus exporter) as /bin/kswaptrace-dyn
 
@@ -876,6 +878,12 @@ FUTILE_RECLAIM = Scenario(
     trace_seconds=220,
     timeout=360,
     checks=[check_trace_ran, check_no_lost_events, check_futile],
+    # Debian's 6.1.0-57 (December 2026) no longer stays in futile reclaim under this recipe: kswapd
+    # slept after 3.8 s and 18.1 s in two runs (15% and 1.4% efficiency, 8533 and 1259 pages per
+    # CPU-second), so the workload's own precondition fails, and watch rightly raised nothing in the
+    # 3.8 s run. 6.1 runs when named (--kernel 6.1 --scenario futile-reclaim) until the recipe is
+    # tuned for it; 6.12 stays in the suite.
+    suite_kernels=("6.12",),
 )
 
 ALL += [FUTILE_RECLAIM, HEALTHY_RECLAIM]
