@@ -1,5 +1,4 @@
 // The one-shot command: trace for a while, print a summary (text or JSON).
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -36,18 +35,10 @@ struct OneshotOptions {
 
 // The live host's facts for the page header (a recording has them in its header).
 PageContext live_page_context(const Summary& s) {
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
-  timespec rt{}, mono{};
-  clock_gettime(CLOCK_REALTIME, &rt);
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  const int64_t offset = (rt.tv_sec - mono.tv_sec) * 1000000000ll + (rt.tv_nsec - mono.tv_nsec);
-  return {host,
-          "",
-          local_time_ns(static_cast<int64_t>(s.start) + offset),
-          local_time_ns(static_cast<int64_t>(s.end) + offset),
-          KSWAPTRACE_VERSION,
-          s.start};
+  const HostIdentity host = live_host_identity();
+  return {
+      host.hostname,      "",     local_time_ns(host.wall_ns(s.start)), local_time_ns(host.wall_ns(s.end)),
+      KSWAPTRACE_VERSION, s.start};
 }
 
 // -- CMD: fork it (held until released), and put it in the -p set

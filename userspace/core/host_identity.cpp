@@ -38,4 +38,15 @@ std::string hms_utc(int64_t realtime_ns) {
   return buf;
 }
 
+std::string local_time_ns(int64_t realtime_ns) {
+  const time_t sec = static_cast<time_t>(realtime_ns / 1000000000);
+  tm t{};
+  localtime_r(&sec, &t);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &t);
+  char out[80];
+  std::snprintf(out, sizeof out, "%s.%03d", buf, static_cast<int>((realtime_ns / 1000000) % 1000));
+  return out;
+}
+
 }  // namespace kst

@@ -25,5 +25,7 @@ struct HostIdentity {
 std::string rfc3339_utc(int64_t realtime_ns);
 // "05:25:01" in UTC: the -T column of interval output.
 std::string hms_utc(int64_t realtime_ns);
+// Local "YYYY-MM-DD HH:MM:SS.mmm": the text reports' and recordings' wall time.
+std::string local_time_ns(int64_t realtime_ns);
 
 }  // namespace kst

@@ -430,17 +430,6 @@ std::string render_interval_line(const Summary& sm, const std::string& time) {
   return s;
 }
 
-std::string local_time_ns(int64_t realtime_ns) {
-  const time_t sec = static_cast<time_t>(realtime_ns / 1000000000);
-  tm t{};
-  localtime_r(&sec, &t);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &t);
-  char out[80];
-  std::snprintf(out, sizeof out, "%s.%03d", buf, static_cast<int>((realtime_ns / 1000000) % 1000));
-  return out;
-}
-
 std::string run_end(const rec::RecordingRun& r, bool last, bool key) {
   if (r.ended) return key ? rec::end_reason_key(r.end_reason) : rec::end_reason_name(r.end_reason);
   // no End record: killed (SIGKILL, OOM, power loss), or the last run is still being written

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/hazards.h"
+#include "core/host_identity.h"  // local_time_ns
 #include "core/hotadd_tracker.h"
 #include "core/recording_format.h"
 #include "core/summary.h"
@@ -18,8 +19,6 @@ std::string render_text(const Summary& s);
 // (-T) adds a first column.
 std::string render_interval_header(bool with_time);
 std::string render_interval_line(const Summary& s, const std::string& time);
-// Wall-clock ns since the epoch as local "YYYY-MM-DD HH:MM:SS.mmm".
-std::string local_time_ns(int64_t realtime_ns);
 // How a run of a recording store ended: "stopped by signal", "disk full",
 // "killed (no end record)" (a later run followed), ... (JSON key if `key`).
 std::string run_end(const rec::RecordingRun& r, bool last, bool key = false);

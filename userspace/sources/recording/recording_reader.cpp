@@ -476,15 +476,7 @@ HostIdentity recording_host(const rec::Header& h) {
 }
 
 std::string wall_time(const rec::Header& h, TimeNs ts) {
-  const int64_t wall = static_cast<int64_t>(ts) + h.realtime_offset_ns;
-  const time_t sec = static_cast<time_t>(wall / 1000000000);
-  tm t{};
-  localtime_r(&sec, &t);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &t);
-  char out[80];
-  std::snprintf(out, sizeof out, "%s.%03d", buf, static_cast<int>((wall / 1000000) % 1000));
-  return out;
+  return local_time_ns(recording_host(h).wall_ns(ts));
 }
 
 }  // namespace kst
