@@ -1,6 +1,6 @@
 #!/bin/sh
 # The tracefs backend (no BPF) and the BPF backend trace the same workload at
-# the same time: page allocations (a 300 MiB write to /dev/shm) and memcg
+# the same time, each from its ready line until SIGINT after the workload: page allocations (a 300 MiB write to /dev/shm) and memcg
 # limit reclaim (a 256 MiB write in a 64 MiB v1/v2 memory cgroup). Both
 # windows contain the whole workload, so:
 #  - page-allocation counts agree within 1% with the pgalloc_* delta of
@@ -16,9 +16,9 @@ memcg_create kst-rt-$$ 64M || skip "no memory cgroup controller, or cannot creat
 cleanup() { kill $tpid $bpid 2>/dev/null; wait 2>/dev/null; memcg_remove; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-"$KST" -d 10 --json --backend tracefs > "$TMP/tracefs.json" 2> "$TMP/tracefs.err" &
+"$KST" -d 300 --json --backend tracefs > "$TMP/tracefs.json" 2> "$TMP/tracefs.err" &
 tpid=$!
-"$KST" -d 10 --json --backend bpf > "$TMP/bpf.json" 2> "$TMP/bpf.err" &
+"$KST" -d 300 --json --backend bpf > "$TMP/bpf.json" 2> "$TMP/bpf.err" &
 bpid=$!
 wait_tracing "$TMP/tracefs.err" $tpid || { cat "$TMP/tracefs.err"; die "tracefs backend did not start"; }
 wait_tracing "$TMP/bpf.err" $bpid || { cat "$TMP/bpf.err"; die "bpf backend did not start"; }
@@ -26,6 +26,8 @@ ls /sys/kernel/tracing/instances | grep -q "^kswaptrace-$tpid\$" || die "no inst
 dd if=/dev/zero of=/dev/shm/kst-rt-$$ bs=1M count=300 status=none; rm -f /dev/shm/kst-rt-$$
 sh -c "echo \$\$ > $grp/cgroup.procs; exec dd if=/dev/zero of=$TMP/big bs=1M count=256 conv=fsync status=none"
 rm -f "$TMP/big"
+# both windows end after the workload, however slow either start was (ASan)
+kill -INT $tpid $bpid
 wait $tpid || { cat "$TMP/tracefs.err"; die "tracefs backend exited non-zero"; }
 wait $bpid || { cat "$TMP/bpf.err"; die "bpf backend exited non-zero"; }
 [ ! -e /sys/kernel/tracing/instances/kswaptrace-$tpid ] || die "instance kswaptrace-$tpid left behind"

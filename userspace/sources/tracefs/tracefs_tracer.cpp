@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -20,9 +21,6 @@
 extern "C" {
 #include <traceevent/event-parse.h>
 #include <traceevent/kbuffer.h>
-// From <tracefs/tracefs.h>, which does not compile as C++ (1.6's
-// tracefs_hist_command initialiser): the one function used here.
-struct tep_handle* tracefs_local_events_system(const char* tracing_dir, const char* const* sys_names);
 }
 
 namespace kst {
@@ -215,12 +213,37 @@ void TracefsTracer::Impl::setup_instance(const TracefsOptions& opts, SourceInfo&
   }
 }
 
+// The whole file at PATH (a tracefs format file: a few KB), or nullopt.
+static std::optional<std::string> slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 void TracefsTracer::Impl::load_formats(SourceInfo& info) {
-  const char* systems[] = {"vmscan", "kmem", nullptr};
-  tep = tracefs_local_events_system(tracing_dir.c_str(), systems);
-  if (!tep) throw TraceError("cannot read the event formats under " + tracing_dir + "/events");
+  // Only the header page and our own events' format files. libtracefs's
+  // tracefs_local_events_system() would also load /proc/kallsyms,
+  // printk_formats and saved_cmdlines for printing, which we never do: that
+  // is most of the start-up time (20 s under ASan, whose realloc copies).
+  tep = tep_alloc();
+  if (!tep) throw TraceError("out of memory allocating the event parser");
+  tep_set_file_bigendian(tep, tep_is_bigendian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+  tep_set_local_bigendian(tep, tep_is_bigendian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+  tep_set_long_size(tep, sizeof(long));
+  tep_set_page_size(tep, getpagesize());
+  std::optional<std::string> header = slurp(tracing_dir + "/events/header_page");
+  if (!header || tep_parse_header_page(tep, header->data(), header->size(), sizeof(long)) != 0)
+    throw TraceError("cannot read " + tracing_dir + "/events/header_page");
+  for (const EventSpec& s : kSpecs) {
+    std::optional<std::string> fmt = slurp(tracing_dir + "/events/" + s.sys + "/" + s.name + "/format");
+    if (!fmt) continue;  // an optional event this kernel lacks (setup_instance said so)
+    if (tep_parse_event(tep, fmt->data(), fmt->size(), s.sys) != TEP_ERRNO__SUCCESS)
+      throw TraceError(std::string("cannot parse the format of ") + s.sys + ":" + s.name);
+  }
   kbuf = tep_kbuffer(tep);
-  if (!kbuf) throw TraceError("cannot read " + tracing_dir + "/events/header_page");
+  if (!kbuf) throw TraceError("cannot set up the ring-buffer page reader");
   for (int k = 0; k < NKinds; k++) {
     tep_event* ev = tep_find_event_by_name(tep, kSpecs[k].sys, kSpecs[k].name);
     if (!ev) continue;
