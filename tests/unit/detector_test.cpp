@@ -618,3 +618,66 @@ TEST(VerdictsInForce, KeepsTheRaisedOnesNotClearedSince) {
   EXPECT_EQ(v[1].verdict.nid, 1);
   EXPECT_TRUE(f.take().empty());  // taken once
 }
+
+// Issue 23: a balloon block onlining on 6.12 shows the seed's shape for a
+// moment (present 32768, managed 0, then growing). That is no TINY-ZONE: the
+// hazard waits until the zone has been stable ZoneSettling's delay (5 s).
+TEST(Detector, TinyZoneWaitsUntilTheZoneSettles) {
+  std::vector<ZoneInfo> zones = SyntheticStream::normal_zones();
+  Drive r(zones, "6.12.118+deb12-amd64");
+  r.seconds(5, idle());
+  ASSERT_FALSE(r.ever("TINY-ZONE"));
+  std::vector<ZoneInfo>& zs = r.ss.zones();
+  ZoneInfo grown = SyntheticStream::seed_zones().back();  // Normal: 9 managed of 32768 present
+  grown.nid = 0;
+  grown.zid = static_cast<int32_t>(zs.size());
+  grown.name = "Movable";
+  grown.managed = 0;
+  zs.push_back(grown);
+  ZoneInfo& z = zs.back();
+  for (uint64_t managed : {0, 0, 512, 4096, 16384}) {  // onlining, one step a second
+    z.managed = managed;
+    z.free = managed;
+    r.seconds(1, idle());
+  }
+  EXPECT_FALSE(r.ever("TINY-ZONE")) << "raised while the zone was still onlining";
+  z.managed = 32768;
+  z.free = 30000;
+  r.seconds(10, idle());
+  EXPECT_FALSE(r.ever("TINY-ZONE")) << "the settled zone is not tiny";
+
+  // the same zone, stuck at 9 managed (the balloon stopped): raised once stable 5 s
+  z.managed = 9;
+  z.free = 9;
+  r.seconds(4, idle());
+  EXPECT_FALSE(r.ever("TINY-ZONE"));
+  r.seconds(3, idle());
+  EXPECT_TRUE(r.ever("TINY-ZONE"));
+}
+
+TEST(ZoneSettling, FirstSampleIsSettledLaterChangesSettleAfterTheDelay) {
+  ZoneSettling zs(5 * kSec);
+  std::vector<ZoneInfo> zones = SyntheticStream::normal_zones();
+  zs.on(10 * kSec, zones);
+  EXPECT_TRUE(zs.settling_zones(10 * kSec).empty());  // nothing says the first sample is moving
+  zones.back().managed -= 1;
+  zs.on(11 * kSec, zones);
+  ASSERT_EQ(zs.settling_zones(11 * kSec).size(), 1u);
+  EXPECT_EQ(zs.settling_zones(11 * kSec)[0].zone, zones.back().name);
+  EXPECT_TRUE(zs.settling(0, zones.back().name, 15 * kSec));
+  EXPECT_FALSE(zs.settling(0, zones.back().name, 16 * kSec));
+  // a zone that appears after the first sample changed then
+  ZoneInfo fresh = zones.back();
+  fresh.name = "Movable";
+  zones.push_back(fresh);
+  zs.on(20 * kSec, zones);
+  EXPECT_TRUE(zs.settling(0, "Movable", 20 * kSec));
+  // hazards on it wait, as do node-wide ones (no zone) of its node; others stay
+  Hazard a{.kind = "tiny-zone", .severity = "warning", .nid = 0, .zone = "Movable"};
+  Hazard b{.kind = "hopeless-node", .severity = "warning", .nid = 0, .zone = ""};
+  Hazard c{.kind = "tiny-zone", .severity = "warning", .nid = 1, .zone = "Movable"};
+  const std::vector<Hazard> kept = zs.settled_only({a, b, c}, 21 * kSec);
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].nid, 1);
+  EXPECT_EQ(zs.settled_only({a, b, c}, 25 * kSec).size(), 3u);
+}

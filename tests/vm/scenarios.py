@@ -125,6 +125,51 @@ def check_zero_watermark_hazard(run):
               set(zero) <= set(flagged), f"zoneinfo {zero or 'none'}, kswaptrace {flagged or 'none'}")
 
 
+def check_hotadd_zone_deltas(run):
+    """Issue 23: hot-add deltas are per zone. Summed over the trace's hot-add episodes, each zone's
+    present_delta and managed_delta equal /proc/zoneinfo after minus before (read just outside the
+    window), for every zone whose size changed; a 6.1 balloon also refills DMA32 below its boot limit,
+    which must stay apart from the new Normal zone."""
+    t = run.json("trace.json")
+    if t is None:
+        return
+    before = parse_zoneinfo(run.text("zoneinfo.before") or "")
+    after = parse_zoneinfo(run.text("zoneinfo.after") or "")
+    want = {}
+    for k in set(before) | set(after):
+        b, a = before.get(k, {}), after.get(k, {})
+        d = (a.get("present", 0) - b.get("present", 0), a.get("managed", 0) - b.get("managed", 0))
+        if d != (0, 0):
+            want[f"{k[0]}/{k[1]}"] = d
+    got = {}
+    for h in t.get("hotadd", []):
+        for z in h.get("zones", []):
+            key = f"{z.get('nid')}/{z.get('zone')}"
+            p, m = got.get(key, (0, 0))
+            got[key] = (p + z.get("present_delta", 0), m + z.get("managed_delta", 0))
+    run.check("hot-add zones[] deltas (present, managed) equal zoneinfo's per zone",
+              bool(want) and got == want, f"kswaptrace {got}, zoneinfo {want}")
+
+
+def check_no_tiny_zone_while_onlining(run):
+    """Issue 23: TINY-ZONE describes a settled zone. The balloon's new Normal zone is briefly in the
+    seed's shape while it onlines (6.12: 0 of 32768 pages managed); `watch` beside the trace must not
+    raise TINY-ZONE for it, since the settled zone is large."""
+    lines = [json.loads(x) for x in (run.text("watch.jsonl") or "").splitlines() if x.strip().startswith("{")]
+    raised = [x.get("kind") for x in lines if x.get("type") == "verdict" and x.get("change") == "raised"]
+    samples = [tuple(int(v) for v in ln.split()[1:3]) for ln in (run.text("zone.samples") or "").splitlines()
+               if len(ln.split()) == 3]
+    transient = [s for s in samples if s[0] > 0 and s[1] * 16 <= s[0]]
+    run.check("watch ran beside the hot-add (status lines, exit 0)",
+              len(lines) >= 3 and (run.text("watch.rc") or "").strip() == "0",
+              f"{len(lines)} lines, status {(run.text('watch.rc') or '').strip()}, "
+              f"stderr {(run.text('watch.err') or '')[-300:]!r}")
+    run.check("watch raised no TINY-ZONE during the balloon hot-add",
+              "TINY-ZONE" not in raised,
+              f"raised {raised or 'nothing'}; Normal zone samples while onlining: {len(samples)}, "
+              f"{len(transient)} in the seed's shape (managed <= present/16), e.g. {transient[:3]}")
+
+
 def check_hazards_well_formed(run):
     """Every hazard names its kind, zone, node and a message (content is asserted per scenario)."""
     t = run.json("trace.json")
@@ -261,7 +306,7 @@ DIMM_HOTPLUG = Scenario(
         {"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}},
     ]},
     checks=[check_trace_ran, check_qmp_ok, check_dimm_zone, check_hazards_well_formed, check_dimm_hazard,
-            check_zero_watermark_hazard],
+            check_zero_watermark_hazard, check_hotadd_zone_deltas],
 )
 
 
@@ -294,7 +339,8 @@ XEN_BALLOON = Scenario(
     xen_cmdline=f"dom0_mem={XEN_BOOT_KB >> 10}M,max:{XEN_BOOT_MAX_KB >> 10}M",
     modules=["xen-privcmd"],
     env={"XEN_MAXMEM_KB": 1 << 20, "BALLOON_TARGET_KB": BALLOON_TARGET_KB},
-    checks=[check_trace_ran, check_balloon, check_hazards_well_formed, check_zero_watermark_hazard],
+    checks=[check_trace_ran, check_balloon, check_hazards_well_formed, check_zero_watermark_hazard,
+            check_hotadd_zone_deltas, check_no_tiny_zone_while_onlining],
     timeout=300,
 )
 

@@ -50,6 +50,7 @@ void Analyzer::on_event(const Event& e) {
                  [&](const VmstatSample& x) { vmstat_.add(x); },
                  [&](const ZoneSample& x) {
                    last_zones_ = x;
+                   settling_.on(e.ts, x.zones);
                    hotadd_.on(e.ts, x);
                  },
                  [&](const KswapdCpuSample& x) { cpu_.add(x); },
@@ -131,7 +132,9 @@ Summary Analyzer::summary(TimeNs end) const {
   if (last_zones_) {
     s.zones = last_zones_->zones;
     s.min_free_kbytes = last_zones_->min_free_kbytes;
-    s.hazards = zone_hazards(s.zones, s.min_free_kbytes, source_.page_size);
+    s.hazards = settling_.settled_only(zone_hazards(s.zones, s.min_free_kbytes, source_.page_size), s.end);
+    s.settling = settling_.settling_zones(s.end);
+    s.settle_delay_s = settling_.delay_ns() / 1e9;
   }
   if (alloc_.last)
     s.alloc =

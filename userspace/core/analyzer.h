@@ -47,6 +47,7 @@ class Analyzer {
   FirstLast<VmstatSample> vmstat_;
   FirstLast<KswapdCpuSample> cpu_;
   std::optional<ZoneSample> last_zones_;
+  ZoneSettling settling_;
   HotAddTracker hotadd_;
   std::vector<std::pair<TimeNs, VerdictChange>> recorded_verdicts_;
 };

@@ -162,6 +162,7 @@ void Detector::on_event(const Event& e) {
                      n.unreclaimable = u;
                    }
                    zones_ = x;
+                   settling_.on(e.ts, x.zones);
                  },
                  [&](const KswapdCpuSample& x) {
                    cpu_ = x;
@@ -468,7 +469,9 @@ const std::vector<Verdict>& Detector::evaluate(TimeNs now) {
 
   std::vector<Hazard> tiny;
   if (zones_)
-    for (auto& h : zone_hazards(zones_->zones, zones_->min_free_kbytes, source_.page_size))
+    // only settled zones: a zone onlining memory is tiny for a moment
+    for (auto& h :
+         settling_.settled_only(zone_hazards(zones_->zones, zones_->min_free_kbytes, source_.page_size), now))
       if (h.kind == "tiny-zone") tiny.push_back(std::move(h));
 
   // 3. rules

@@ -25,6 +25,7 @@
 #include "core/hazards.h"
 #include "core/kswapd_tracker.h"
 #include "core/verdict.h"
+#include "core/zone_settling.h"
 
 namespace kst {
 
@@ -231,6 +232,7 @@ class Detector {
   std::optional<KswapdCpuSample> cpu_;
   TimeNs cpu_ts_ = 0;
   std::optional<ZoneSample> zones_;
+  ZoneSettling settling_;
   uint64_t direct_ = 0, memcg_ = 0;
   std::deque<Snapshot> history_;
   std::map<std::pair<int32_t, std::string>, Track> tracks_;

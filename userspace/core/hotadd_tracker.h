@@ -46,6 +46,12 @@ struct HotAddZone {
   bool joined = false;    // present grew: the new memory landed here
   bool new_zone = false;  // unpopulated (or absent) before
   ZoneCounters before, after;
+  int64_t present_delta() const {
+    return static_cast<int64_t>(after.present) - static_cast<int64_t>(before.present);
+  }
+  int64_t managed_delta() const {
+    return static_cast<int64_t>(after.managed) - static_cast<int64_t>(before.managed);
+  }
 };
 
 struct HotAddBlock {
@@ -64,11 +70,13 @@ struct HotAdd {
   bool has_range = false;
   uint64_t phys_start = 0, phys_end = 0;  // bytes, [start, end)
   int32_t nid = -1;
-  std::string zone;                              // the zone the memory joined ("" when unknown)
-  int64_t present_delta = 0, managed_delta = 0;  // pages, summed over the changed zones
-  uint64_t pages_onlined = 0;                    // from online_pages() probes
-  bool have_zoneinfo = false;                    // before and after samples both seen
-  std::vector<HotAddZone> zones;                 // zones that changed
+  std::string zone;  // the zone the memory joined ("" when unknown)
+  // pages, summed over the changed zones; HotAddZone has them per zone (a Xen
+  // balloon may refill pages below its boot limit in DMA32 in the same episode)
+  int64_t present_delta = 0, managed_delta = 0;
+  uint64_t pages_onlined = 0;     // from online_pages() probes
+  bool have_zoneinfo = false;     // before and after samples both seen
+  std::vector<HotAddZone> zones;  // zones that changed
   std::optional<BalloonSample> balloon_before, balloon_after;
   std::set<std::string> sources;  // hotadd_source names that saw it
   uint32_t wmark_updates = 0;     // watermark recomputations seen by probes

@@ -14,6 +14,7 @@
 #include "core/hotadd_tracker.h"
 #include "core/reclaim_tracker.h"
 #include "core/verdict.h"
+#include "core/zone_settling.h"
 #include "core/zones.h"
 
 namespace kst {
@@ -88,7 +89,11 @@ struct Summary {
   std::map<std::string, uint64_t> vmstat_delta;  // reclaim-related counters
   std::vector<ZoneInfo> zones;                   // last zone sample
   int64_t min_free_kbytes = -1;
-  std::vector<Hazard> hazards;
+  std::vector<Hazard> hazards;  // on settled zones only
+  // Zones whose present or managed pages changed in the last settle_delay_s
+  // at the window's end: their hazards wait until they are stable.
+  std::vector<SettlingZone> settling;
+  double settle_delay_s = 0;
   uint64_t lost_events = 0;                       // ring-buffer reserve failures in the window
   uint64_t reclaim_unpaired = 0;                  // reclaim ends without a begin (started before attach)
   std::vector<HotAdd> hotadd;                     // memory hot-add/remove episodes (issue 6)

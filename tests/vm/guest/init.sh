@@ -147,6 +147,9 @@ wait_hotadd_settled() {
         online_new_blocks > /dev/null
         m=$(zone_pages "$1" managed)
         if ! grep -q offline /sys/devices/system/memory/memory*/state && [ "$m" -gt 0 ] && [ "$m" -eq "$last" ]; then
+            # kswaptrace judges a zone's hazards once its size has been
+            # stable 5 s (ZoneSettling): give it that before the window ends
+            sleep 6
             return 0
         fi
         last=$m

@@ -9,12 +9,20 @@ cat /proc/zoneinfo > /tmp/zoneinfo.before
     echo "target_kb_before $(cat $XM/target_kb)"
     echo "current_kb_before $(cat $XM/info/current_kb)"
 } > /tmp/balloon
+# watch beside the trace: its verdict changes show whether TINY-ZONE was
+# raised while the new zone was onlining (issue 23); zone.samples logs the
+# Normal zone's present/managed every 0.5 s meanwhile, to show the transient.
+kswaptrace watch --json -i 1 > /tmp/watch.jsonl 2> /tmp/watch.err &
+WATCH_PID=$!
+i=0
+while [ ! -s /tmp/watch.jsonl ] && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
 if start_trace "$TRACE_SECONDS" && wait_attached; then
     xen_maxmem 0 "$XEN_MAXMEM_KB" > /dev/null || error "XEN_DOMCTL_max_mem failed"
     echo "$BALLOON_TARGET_KB" > $XM/target_kb || error "writing target_kb"
     i=0
     while [ $i -lt 120 ]; do
         online_new_blocks > /dev/null
+        echo "$(now) $(zone_pages Normal present) $(zone_pages Normal managed)" >> /tmp/zone.samples
         [ "$(cat $XM/info/current_kb)" -ge "$BALLOON_TARGET_KB" ] && break
         sleep 0.5
         i=$((i + 1))
@@ -24,6 +32,9 @@ if start_trace "$TRACE_SECONDS" && wait_attached; then
     cat /proc/zoneinfo > /tmp/zoneinfo.after
     stop_trace
 fi
+kill -INT "$WATCH_PID" 2>/dev/null
+wait "$WATCH_PID"
+echo $? > /tmp/watch.rc
 {
     echo "target_kb_after $(cat $XM/target_kb)"
     echo "current_kb_after $(cat $XM/info/current_kb)"
@@ -40,3 +51,4 @@ send_file balloon /tmp/balloon
 send_file zoneinfo.before /tmp/zoneinfo.before
 send_file zoneinfo.after /tmp/zoneinfo.after
 send_file memory_blocks /tmp/memory_blocks
+for f in watch.jsonl watch.err watch.rc zone.samples; do send_file $f /tmp/$f; done

@@ -107,6 +107,8 @@ json to_json(const HotAdd& h, TimeNs window_start) {
                      {"zone", z.zone},
                      {"joined", z.joined},
                      {"new_zone", z.new_zone},
+                     {"present_delta", z.present_delta()},
+                     {"managed_delta", z.managed_delta()},
                      {"before", zone_counters(z.before)},
                      {"after", zone_counters(z.after)}});
   json hz = json::array();
@@ -293,6 +295,15 @@ json to_json(const Summary& s, const HostIdentity* host) {
   json hz = json::array();
   for (const auto& h : s.hazards) hz.push_back(to_json(h));
   j["hazards"] = hz;
+  json settling = json::array();
+  for (const auto& z : s.settling)
+    settling.push_back({{"nid", z.nid},
+                        {"zone", z.zone},
+                        {"present", z.present},
+                        {"managed", z.managed},
+                        {"changed_s", z.changed_ns > s.start ? (z.changed_ns - s.start) / 1e9 : 0.0}});
+  j["zones_settling"] = settling;
+  j["settle_delay_s"] = s.settle_delay_s;
   json ha = json::array();
   for (const auto& h : s.hotadd) ha.push_back(to_json(h, s.start));
   j["hotadd"] = ha;

@@ -176,14 +176,17 @@ void MetricsCollector::on_event(const Event& e) {
         if constexpr (std::is_same_v<T, MemoryBlockEvent> || std::is_same_v<T, HotplugCall> ||
                       std::is_same_v<T, BalloonSample> || std::is_same_v<T, ZoneSample>)
           hotadd_.on(e.ts, d);
+        if constexpr (std::is_same_v<T, ZoneSample>) settling_.on(e.ts, d.zones);
       },
       e.data);
 }
 
-void MetricsCollector::hazards() {
+void MetricsCollector::hazards(TimeNs now) {
   std::set<Labels> present;
   if (zones_) {
-    std::vector<Hazard> hz = zone_hazards(zones_->zones, zones_->min_free_kbytes, page_size_);
+    // a zone onlining memory is tiny for a moment: its hazards wait until it is stable
+    std::vector<Hazard> hz =
+        settling_.settled_only(zone_hazards(zones_->zones, zones_->min_free_kbytes, page_size_), now);
     if (last_hotadd_)  // the watermarks of the zones the last hot-add joined, as they are now
       for (auto& h : hotadd_hazards(*last_hotadd_, zones_->zones, zones_->min_free_kbytes, page_size_))
         hz.push_back(std::move(h));
@@ -210,7 +213,7 @@ void MetricsCollector::on_tick(TimeNs now, const std::vector<Verdict>& verdicts)
     m_.add("kswaptrace_hotadd_bytes_total", {}, bytes);
     last_hotadd_ = h;
   }
-  hazards();
+  hazards(now);
 
   std::set<int32_t> nodes;
   for (const auto& [nid, n] : kswapd_) nodes.insert(nid);

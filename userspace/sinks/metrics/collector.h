@@ -15,6 +15,7 @@
 #include "core/event.h"
 #include "core/hotadd_tracker.h"
 #include "core/verdict.h"
+#include "core/zone_settling.h"
 #include "sinks/metrics/metric_model.h"
 
 namespace kst::metrics {
@@ -52,7 +53,7 @@ class MetricsCollector {
   void on(const KswapdCpuSample& e);
   void on(const ProbeCounters& e);
   void on(const ZoneSample& e);
-  void hazards();
+  void hazards(TimeNs now);
   KswapdNode& node(int32_t nid);
 
   MetricModel m_;
@@ -63,6 +64,7 @@ class MetricsCollector {
   std::optional<uint64_t> pgsteal_prev_, drops_prev_;
   std::map<int32_t, std::pair<int32_t, uint64_t>> cpu_prev_;  // nid -> (pid, cpu_ns)
   std::optional<ZoneSample> zones_;
+  ZoneSettling settling_;
   HotAddTracker hotadd_;
   std::optional<HotAdd> last_hotadd_;
   std::set<Labels> hazard_series_;  // exported so far (set to 0 when gone)

@@ -157,9 +157,11 @@ std::string render_hotadd(const HotAdd& h, TimeNs window_start) {
   appendf(s, "  #%llu %s at +%.2f s (%s after %.2f s)", (unsigned long long)h.id, h.kind.c_str(), at,
           h.settled ? "settled" : "still changing", (h.last_ns - h.first_ns) / 1e9);
   if (!h.zone.empty()) appendf(s, ": node %d %s", h.nid, h.zone.c_str());
-  if (h.have_zoneinfo)
-    appendf(s, ", present %+lld pages (%+.1f MiB), managed %+lld", (long long)h.present_delta,
-            h.present_delta * 4096.0 / (1 << 20), (long long)h.managed_delta);
+  // per zone: one episode can touch several (a balloon refilling DMA32 while hot-adding Normal)
+  for (const auto& z : h.zones)
+    appendf(s, "%s node %d %s present %+lld pages (%+.1f MiB), managed %+lld",
+            &z == &h.zones.front() ? ";" : ",", z.nid, z.zone.c_str(), (long long)z.present_delta(),
+            z.present_delta() * 4096.0 / (1 << 20), (long long)z.managed_delta());
   appendf(s, "\n");
   if (!h.blocks.empty()) {
     appendf(s, "     blocks:");
@@ -372,8 +374,15 @@ std::string render_text(const Summary& sm) {
     appendf(s, "\nhazards\n");
     s += render_hazards(sm.hazards);
   } else if (!sm.zones.empty()) {
-    appendf(s, "\nhazards: none found in the zone layout\n");
+    appendf(s, "\nhazards: none found in the zone layout%s\n",
+            sm.settling.empty() ? "" : " of the settled zones");
   }
+  for (const auto& z : sm.settling)
+    appendf(s,
+            "  settling: node %d %s, %llu managed of %llu present pages, changed %.1f s before the end; "
+            "its hazards wait until it is stable %.0f s\n",
+            z.nid, z.zone.c_str(), (unsigned long long)z.managed, (unsigned long long)z.present,
+            sm.end > z.changed_ns ? (sm.end - z.changed_ns) / 1e9 : 0.0, sm.settle_delay_s);
   if (!sm.source.hotadd_sources.empty() || !sm.hotadd.empty()) {
     appendf(s, "\nmemory hot-add: %zu episode%s\n", sm.hotadd.size(), sm.hotadd.size() == 1 ? "" : "s");
     if (!sm.source.hotadd_sources.empty()) s += render_hotadd_sources(sm.source);
