@@ -1184,6 +1184,12 @@ TEST(RecordingRuns, ReportAndExportShowTheRuns) {
   EXPECT_EQ(marks, (std::vector<std::string>{"run 1 ended: killed (no end record)", "run 2 started",
                                              "run 2 ended: killed (no end record)", "run 3 started"}));
   EXPECT_EQ(tr["otherData"]["runs"].size(), 3u);
+  // the envelope every kswaptrace JSON carries, about the exported window
+  const nlohmann::json& od = tr["otherData"];
+  EXPECT_EQ(od["schema"], "kswaptrace.export/1");
+  for (const char* k : {"time", "start", "end", "hostname", "boot_id", "kernel_release"})
+    EXPECT_TRUE(od.contains(k)) << k;
+  EXPECT_LE(od["start"].get<std::string>(), od["end"].get<std::string>());
 }
 
 TEST(RecordingRuns, RefusesWhatIsNotAKswaptraceRecording) {

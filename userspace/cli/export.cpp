@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "core/detector.h"
 #include "core/untrusted_text.h"
+#include "sinks/json/envelope.h"
 #include "sinks/json/json_report.h"
 #include "sinks/text/text_report.h"
 #include "sinks/trace/chrome_trace.h"
@@ -124,13 +125,15 @@ int run_export(const ExportOptions& o) {
   mark_runs(b, reader->runs(), from, to);
   nlohmann::json other = {
       {"recording_id", h.recording_id},
-      {"hostname", h.hostname},
-      {"kernel_release", h.kernel_release},
       {"origin_wall_time", wall_time(h, window_start)},
       {"origin_realtime_ns", static_cast<int64_t>(origin) + h.realtime_offset_ns},
       {"clock", origin ? "microseconds after origin (CLOCK_MONOTONIC of the recorded host)"
                        : "CLOCK_MONOTONIC of the recorded host, microseconds"},
       {"runs", runs_json(reader->runs())}};
+  // the envelope every kswaptrace JSON carries (schema, time, start/end of
+  // the exported window, hostname, boot_id, kernel_release) in Perfetto's
+  // "otherData", which it shows as the trace's metadata
+  add_envelope(other, "export", recording_host(h), window_start, std::max(last, window_start));
   b.finish(last, other);
   if (o.out == "-") {
     if (!out.flush()) return write_failed();

@@ -26,7 +26,8 @@ bool ZoneSettling::settling(int32_t nid, const std::string& zone, TimeNs now) co
 std::vector<SettlingZone> ZoneSettling::settling_zones(TimeNs now) const {
   std::vector<SettlingZone> out;
   for (const auto& [key, e] : zones_)
-    if (settling(key.first, key.second, now)) out.push_back({key.first, key.second, e.present, e.managed, e.changed_ns});
+    if (settling(key.first, key.second, now))
+      out.push_back({key.first, key.second, e.present, e.managed, e.changed_ns});
   return out;
 }
 
@@ -35,7 +36,8 @@ std::vector<Hazard> ZoneSettling::settled_only(std::vector<Hazard> hazards, Time
   std::vector<Hazard> out;
   for (Hazard& h : hazards) {
     bool wait = false;
-    for (const SettlingZone& z : moving) wait = wait || (z.nid == h.nid && (h.zone.empty() || h.zone == z.zone));
+    for (const SettlingZone& z : moving)
+      wait = wait || (z.nid == h.nid && (h.zone.empty() || h.zone == z.zone));
     if (!wait) out.push_back(std::move(h));
   }
   return out;
