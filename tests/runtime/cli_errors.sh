@@ -33,6 +33,11 @@ expect_fail 2 "unknown GFP flag" "$KST" gfp bogus
 expect_fail 2 "bad kernel version" "$KST" gfp GFP_KERNEL --kernel-version banana
 expect_fail 2 "unknown verdict 'livelok'" "$KST" watch --exit-on=livelok -d 1
 expect_fail 2 "" "$KST" report
+# sizes: too large is said so, not "must be at least 64 KiB" after a wrap-around
+expect_fail 2 "'99999999999999999999G' is too large" "$KST" record -o "$TMP/rec" --max-size 99999999999999999999G
+expect_fail 2 "'20000000000G' is too large" "$KST" agent --listen off --max-size 20000000000G
+expect_fail 2 "cannot parse '12X'" "$KST" record -o "$TMP/rec" --max-size 12X
+expect_fail 2 "at least 64 KiB" "$KST" record -o "$TMP/rec" --max-size 1k
 expect_fail 2 "" "$KST" export /nonexistent
 # verdict names as printed, any case, and the short forms
 "$KST" watch -d 0.5 --exit-on=LIVELOCK,futile-reclaim,High-Order-Churn,thrash,TINY-ZONE,any > /dev/null 2>&1 ||

@@ -235,8 +235,8 @@ int run_traced(const AgentOptions& o, WatchSource& src, metrics::PublisherOption
 
 int run_agent(const AgentOptions& o) {
   uint64_t cap = 0;
-  if (!parse_size(o.max_size, cap))
-    return fail("--max-size: cannot parse '" + o.max_size + "' (e.g. 64M, 512k, 1G)", kExitUsage);
+  if (const std::string err = size_option_error("--max-size", o.max_size, cap, kMinMaxSize); !err.empty())
+    return fail(err, kExitUsage);
 #ifndef KST_HAVE_PROMETHEUS
   if (o.listen != "off" || !o.textfile.empty())
     return fail(std::string("--listen and --textfile are unavailable") + kNoExporter, kExitUsage);

@@ -26,8 +26,9 @@ struct RecordOptions {
 int run_record(const RecordOptions& o) {
   RecordingOptions ro;
   ro.dir = o.out;
-  if (!parse_size(o.max_size, ro.max_size))
-    return fail("--max-size: cannot parse '" + o.max_size + "' (e.g. 64M, 512k, 1G)", kExitUsage);
+  if (const std::string err = size_option_error("--max-size", o.max_size, ro.max_size, kMinMaxSize);
+      !err.empty())
+    return fail(err, kExitUsage);
   ro.flush_interval_s = o.flush_interval;
   ro.sample_interval_s = o.sample_interval;
 

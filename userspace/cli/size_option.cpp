@@ -32,8 +32,23 @@ bool parse_size(const std::string& s, uint64_t& out) {
   else if (!unit.empty() && unit != "B")
     return false;
   if (!(v > 0) || !std::isfinite(v)) return false;
-  out = static_cast<uint64_t>(v * mul);
+  const double bytes = v * mul;
+  // 2^63: a double this large no longer converts to uint64_t (and no disk holds it)
+  if (!(bytes < 9223372036854775808.0)) return false;
+  out = static_cast<uint64_t>(bytes);
   return true;
+}
+
+std::string size_option_error(const std::string& name, const std::string& s, uint64_t& out, uint64_t min) {
+  if (parse_size(s, out))
+    return out >= min ? "" : name + " must be at least " + std::to_string(min >> 10) + " KiB";
+  uint64_t probe = 0;
+  // a well-formed number with a valid unit that is too large: say so, not "cannot parse"
+  std::string digits = s;
+  while (!digits.empty() && !std::isdigit(static_cast<unsigned char>(digits.back()))) digits.pop_back();
+  if (!digits.empty() && parse_size(digits.substr(0, 1) + s.substr(digits.size()), probe))
+    return name + ": '" + s + "' is too large (at most 8 EiB)";
+  return name + ": cannot parse '" + s + "' (e.g. 64M, 512k, 1G)";
 }
 
 std::string mib(uint64_t b) {
