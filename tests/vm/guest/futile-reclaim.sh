@@ -46,22 +46,14 @@ stop_kswapd_events() {
 
 if start_trace "$TRACE_SECONDS" && wait_attached; then
     start_kswapd_events
+    cat /proc/vmstat > /tmp/vmstat.before
+    cat /proc/$kpid/stat > /tmp/kswapd.stat.before
     # The detector's live view (its alerts are lines as they are raised and
     # cleared; the one-shot summary only shows the verdicts at the window's end).
     kswaptrace watch --json -i 1 -d "$TRACE_SECONDS" > /tmp/watch.jsonl 2> /tmp/watch.err &
     WATCH_PID=$!
     i=0
     while [ ! -s /tmp/watch.jsonl ] && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
-    # Push every cold anonymous page (the tracers' own, the shell's) into zram
-    # first. Left resident, they were what kswapd reclaimed instead: in one
-    # 6.12 run it stole 30k such pages in 2.6 s, free rose above high and the
-    # hot set never kept it awake. Then wait out the detector's 20 s yield
-    # window, so this healthy burst is not in what it judges next.
-    avail=$(awk '/MemAvailable/{print int($2 / 1024)}' /proc/meminfo)
-    memhog $((avail + 48)) 1 > /dev/null || error "memhog (pre-eviction) exited with $?"
-    sleep 22
-    cat /proc/vmstat > /tmp/vmstat.before
-    cat /proc/$kpid/stat > /tmp/kswapd.stat.before
     # Sized now that the tracers hold their memory: sized before, the working
     # set overshot and the run turned into thrashing.  Node 0 totals over
     # populated zones: free, min, low, high (pages).
