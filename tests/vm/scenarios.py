@@ -147,8 +147,16 @@ def check_hotadd_zone_deltas(run):
             key = f"{z.get('nid')}/{z.get('zone')}"
             p, m = got.get(key, (0, 0))
             got[key] = (p + z.get("present_delta", 0), m + z.get("managed_delta", 0))
-    run.check("hot-add zones[] deltas (present, managed) equal zoneinfo's per zone",
-              bool(want) and got == want, f"kswaptrace {got}, zoneinfo {want}")
+    got = {k: v for k, v in got.items() if v != (0, 0)}  # zones listed for a watermark change only
+    # zones that gained present pages got the hot-added memory: exact per zone; a zone whose managed
+    # pages alone moved (6.1's balloon refilling DMA32 below its boot limit, not a hot-add) may be
+    # outside every episode, but an episode that lists it must not claim more than zoneinfo shows
+    grown = {k: v for k, v in want.items() if v[0] != 0}
+    extra = {k: v for k, v in got.items() if k not in grown}
+    ok = bool(grown) and all(got.get(k) == v for k, v in grown.items()) and all(
+        k in want and v[0] == 0 and 0 <= v[1] <= want[k][1] for k, v in extra.items())
+    run.check("hot-add zones[] deltas (present, managed) equal zoneinfo's per zone that grew",
+              ok, f"kswaptrace {got}, zoneinfo {want}")
 
 
 def check_no_tiny_zone_while_onlining(run):
