@@ -1,21 +1,32 @@
 #include "cli/size_option.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <stdexcept>
+#include <cstdlib>
+#include <optional>
 
 namespace kst::cli {
 
-// "65536", "256k", "64M", "64MiB", "1G" (binary multiples)
-bool parse_size(const std::string& s, uint64_t& out) {
-  size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &pos);
-  } catch (const std::exception&) {
-    return false;
-  }
+namespace {
+
+// 2^63: a double this large no longer converts to uint64_t (and no disk holds it)
+constexpr double kTooLarge = 9223372036854775808.0;
+
+// The bytes S names ("65536", "256k", "64M", "64MiB", "1G": binary
+// multiples), +inf when its number is beyond a double; nullopt when S is not
+// a positive size.
+std::optional<double> size_bytes(const std::string& s) {
+  const char* text = s.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text, &end);
+  if (end == text) return std::nullopt;
+  // ERANGE with HUGE_VAL: digits beyond a double (a size, too large);
+  // "inf" or "nan" spelled out: not a size
+  if (std::isinf(v) && errno != ERANGE) return std::nullopt;
+  const size_t pos = static_cast<size_t>(end - text);
   std::string unit = s.substr(pos);
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (unit.ends_with("IB"))
@@ -30,25 +41,26 @@ bool parse_size(const std::string& s, uint64_t& out) {
   else if (unit == "G")
     mul = 1024.0 * 1024 * 1024;
   else if (!unit.empty() && unit != "B")
-    return false;
-  if (!(v > 0) || !std::isfinite(v)) return false;
-  const double bytes = v * mul;
-  // 2^63: a double this large no longer converts to uint64_t (and no disk holds it)
-  if (!(bytes < 9223372036854775808.0)) return false;
-  out = static_cast<uint64_t>(bytes);
+    return std::nullopt;
+  if (!(v > 0)) return std::nullopt;  // NaN fails the comparison too
+  return v * mul;
+}
+
+}  // namespace
+
+bool parse_size(const std::string& s, uint64_t& out) {
+  const std::optional<double> bytes = size_bytes(s);
+  if (!bytes || !(*bytes < kTooLarge)) return false;
+  out = static_cast<uint64_t>(*bytes);
   return true;
 }
 
 std::string size_option_error(const std::string& name, const std::string& s, uint64_t& out, uint64_t min) {
-  if (parse_size(s, out))
-    return out >= min ? "" : name + " must be at least " + std::to_string(min >> 10) + " KiB";
-  uint64_t probe = 0;
-  // a well-formed number with a valid unit that is too large: say so, not "cannot parse"
-  std::string digits = s;
-  while (!digits.empty() && !std::isdigit(static_cast<unsigned char>(digits.back()))) digits.pop_back();
-  if (!digits.empty() && parse_size(digits.substr(0, 1) + s.substr(digits.size()), probe))
-    return name + ": '" + s + "' is too large (at most 8 EiB)";
-  return name + ": cannot parse '" + s + "' (e.g. 64M, 512k, 1G)";
+  const std::optional<double> bytes = size_bytes(s);
+  if (!bytes) return name + ": cannot parse '" + s + "' (e.g. 64M, 512k, 1G)";
+  if (!(*bytes < kTooLarge)) return name + ": '" + s + "' is too large (at most 8 EiB)";
+  out = static_cast<uint64_t>(*bytes);
+  return out >= min ? "" : name + " must be at least " + std::to_string(min >> 10) + " KiB";
 }
 
 std::string mib(uint64_t b) {

@@ -235,8 +235,8 @@ HotAdd HotAddTracker::finalize(const Episode& ep) const {
       if (same(hz.before, hz.after)) continue;
       hz.joined = hz.after.present > hz.before.present;
       hz.new_zone = hz.joined && hz.before.present == 0;
-      h.present_delta += static_cast<int64_t>(hz.after.present) - static_cast<int64_t>(hz.before.present);
-      h.managed_delta += static_cast<int64_t>(hz.after.managed) - static_cast<int64_t>(hz.before.managed);
+      h.present_delta += hz.present_delta();
+      h.managed_delta += hz.managed_delta();
       if (hz.joined && hz.after.present - hz.before.present > best_growth) {
         best_growth = hz.after.present - hz.before.present;
         grown_zone = name;

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "alloc_abi.h"
+#include "sources/procfs/procfs.h"
 #include "sources/tracefs/tracefs_files.h"
 
 extern "C" {
@@ -213,15 +214,6 @@ void TracefsTracer::Impl::setup_instance(const TracefsOptions& opts, SourceInfo&
   }
 }
 
-// The whole file at PATH (a tracefs format file: a few KB), or nullopt.
-static std::optional<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void TracefsTracer::Impl::load_formats(SourceInfo& info) {
   // Only the header page and our own events' format files. libtracefs's
   // tracefs_local_events_system() would also load /proc/kallsyms,
@@ -233,11 +225,12 @@ void TracefsTracer::Impl::load_formats(SourceInfo& info) {
   tep_set_local_bigendian(tep, tep_is_bigendian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
   tep_set_long_size(tep, sizeof(long));
   tep_set_page_size(tep, getpagesize());
-  std::optional<std::string> header = slurp(tracing_dir + "/events/header_page");
+  std::optional<std::string> header = read_text_file(tracing_dir + "/events/header_page");
   if (!header || tep_parse_header_page(tep, header->data(), header->size(), sizeof(long)) != 0)
     throw TraceError("cannot read " + tracing_dir + "/events/header_page");
   for (const EventSpec& s : kSpecs) {
-    std::optional<std::string> fmt = slurp(tracing_dir + "/events/" + s.sys + "/" + s.name + "/format");
+    std::optional<std::string> fmt =
+        read_text_file(tracing_dir + "/events/" + s.sys + "/" + s.name + "/format");
     if (!fmt) continue;  // an optional event this kernel lacks (setup_instance said so)
     if (tep_parse_event(tep, fmt->data(), fmt->size(), s.sys) != TEP_ERRNO__SUCCESS)
       throw TraceError(std::string("cannot parse the format of ") + s.sys + ":" + s.name);
