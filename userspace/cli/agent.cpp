@@ -81,29 +81,43 @@ class Notifier {
   std::string last_status_;
 };
 
-// Test-only source decorator: zone samples from a file (re-read each tick),
+// Test-only source decorator: zone samples from a file (re-read each time),
 // so a runtime test can make the detector see a TINY-ZONE layout on a host
-// whose own zones never have one. Everything else stays live.
+// whose own zones never have one. Everything else stays live. The hot-add
+// monitor's zone samples (poll, drain) are rewritten too: a host sample
+// between two file samples would look like a zone changing size, and zone
+// hazards wait while a zone settles.
 class ZoneinfoFileSource : public WatchSource {
  public:
   ZoneinfoFileSource(WatchSource& in, std::string path) : in_(in), path_(std::move(path)) {}
   const SourceInfo& info() const override { return in_.info(); }
   TimeNs now() override { return in_.now(); }
-  void poll(int ms, const Sink& s) override { in_.poll(ms, s); }
-  void drain(const Sink& s) override { in_.drain(s); }
+  void poll(int ms, const Sink& s) override { in_.poll(ms, rewriting(s)); }
+  void drain(const Sink& s) override { in_.drain(rewriting(s)); }
   std::string label(TimeNs t) override { return in_.label(t); }
   std::vector<Event> sample() override {
     std::vector<Event> v = in_.sample();
-    std::ifstream f(path_);
-    if (!f.is_open()) throw std::runtime_error("--zoneinfo-file: cannot read " + path_);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    for (auto& e : v)
-      if (auto* zs = std::get_if<ZoneSample>(&e.data)) zs->zones = parse_zoneinfo(ss.str());
+    for (auto& e : v) rewrite(e);
     return v;
   }
 
  private:
+  void rewrite(Event& e) const {
+    auto* zs = std::get_if<ZoneSample>(&e.data);
+    if (!zs) return;
+    std::ifstream f(path_);
+    if (!f.is_open()) throw std::runtime_error("--zoneinfo-file: cannot read " + path_);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    zs->zones = parse_zoneinfo(ss.str());
+  }
+  Sink rewriting(const Sink& s) const {
+    return [this, &s](Event&& e) {
+      rewrite(e);
+      s(std::move(e));
+    };
+  }
+
   WatchSource& in_;
   std::string path_;
 };
