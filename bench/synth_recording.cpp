@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   o.dir = dir;
   o.sync = false;
   o.max_size = 1ull << 30;
-  RecordingWriter w(o, RecordingMeta{src, ss.zones()});
+  RecordingWriter w(o, RecordingMeta{src, ss.zones(), {}});
   Detector det({}, src);
   std::map<std::string, Verdict> active;
   AllocCounters alloc;

@@ -415,6 +415,38 @@ TEST(RecordingFormat, NonIntegerHeaderFieldsAreRejected) {
   }
 }
 
+// 1.4 "scope": -p/-c of a run round-trip; absent when nothing was limited;
+// a crafted scope of the wrong shape is a FormatError, not a crash.
+TEST(RecordingFormat, ScopeRoundTripsAndCraftedScopesAreRejected) {
+  rec::Header h;
+  h.recording_id = "scoped";
+  h.source = test_source();
+  const auto decode = [](const std::string& s) {
+    return rec::decode_header(std::string_view(s).substr(0, rec::kFileHeaderPrefix),
+                              std::string_view(s).substr(rec::kFileHeaderPrefix));
+  };
+  const std::string plain = rec::encode_header(h);
+  EXPECT_EQ(plain.find("\"scope\""), std::string::npos);
+  EXPECT_FALSE(decode(plain).scope.limited());
+  h.scope.pids = {42, 4242};
+  h.scope.cgroup = "/a/b";
+  const rec::Header b = decode(rec::encode_header(h));
+  EXPECT_EQ(b.scope.pids, (std::vector<uint32_t>{42, 4242}));
+  EXPECT_EQ(b.scope.cgroup, "/a/b");
+  const std::string s = rec::encode_header(h);
+  for (const char* bad : {"[1]", R"({"pids": 5})", R"({"pids": [0]})", R"({"pids": [-3]})",
+                          R"({"pids": [1.5]})", R"({"pids": [2000000000]})", R"({"cgroup": 7})"}) {
+    auto j = nlohmann::json::parse(s.substr(rec::kFileHeaderPrefix));
+    j["scope"] = nlohmann::json::parse(bad);
+    const std::string b2 = j.dump();
+    std::string prefix = s.substr(0, rec::kFileHeaderPrefix);
+    const uint32_t len = static_cast<uint32_t>(b2.size()), crc = rec::crc32_of(b2);
+    std::memcpy(prefix.data() + 12, &len, 4);
+    std::memcpy(prefix.data() + 16, &crc, 4);
+    EXPECT_THROW(rec::decode_header(prefix, b2), rec::FormatError) << bad;
+  }
+}
+
 TEST(Recording, RoundTripThroughFiles) {
   TempDir t;
   const auto ev = synthetic_stream(10);

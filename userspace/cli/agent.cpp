@@ -14,6 +14,7 @@
 #include "cli/detector_options.h"
 #include "cli/live_options.h"
 #include "cli/size_option.h"
+#include "cli/trace_scope.h"
 #include "cli/watch_loop.h"
 #include "sinks/metrics/publisher.h"
 #include "sinks/recording/recording_writer.h"
@@ -48,6 +49,8 @@ struct AgentOptions {
   bool json = false;
   std::string config;         // TOML file of these options (cli/config_file.h)
   std::string zoneinfo_file;  // hidden, tests only: zone samples read from this file
+  ScopeOptions scope;         // -c only: a service outlives any -p process
+  TraceScope traced;          // what prepare_scope() made of it
 };
 
 // systemd's notification socket; nothing without libsystemd or outside a unit.
@@ -142,7 +145,10 @@ struct Agent {
   Notifier notify;
 
   Agent(const AgentOptions& opts, WatchSource& s, TimeNs start)
-      : o(opts), src(s), det(opts.detector.resolve(), s.info()), col(s.info(), KSWAPTRACE_VERSION, start) {}
+      : o(opts),
+        src(s),
+        det(opts.detector.resolve(), s.info()),
+        col(s.info(), KSWAPTRACE_VERSION, start, opts.traced.cgroup) {}
 
   void feed(const Event& e) {
     det.on_event(e);
@@ -228,7 +234,7 @@ int run_traced(const AgentOptions& o, WatchSource& src, metrics::PublisherOption
     parse_size(o.max_size, ro.max_size);
     ro.flush_interval_s = o.flush_interval;
     ro.sample_interval_s = o.tick;
-    RecordingMeta meta{src.info(), {}};
+    RecordingMeta meta{src.info(), {}, o.traced};
     for (const auto& e : first)
       if (const auto* zs = std::get_if<ZoneSample>(&e.data)) meta.zones = zs->zones;
     try {
@@ -247,10 +253,11 @@ int run_traced(const AgentOptions& o, WatchSource& src, metrics::PublisherOption
   return run_loop(o, src, a, start);
 }
 
-int run_agent(const AgentOptions& o) {
+int run_agent(AgentOptions& o) {
   uint64_t cap = 0;
   if (const std::string err = size_option_error("--max-size", o.max_size, cap, kMinMaxSize); !err.empty())
     return fail(err, kExitUsage);
+  if (int rc = prepare_scope(o.scope, o.live, o.traced)) return rc;
 #ifndef KST_HAVE_PROMETHEUS
   if (o.listen != "off" || !o.textfile.empty())
     return fail(std::string("--listen and --textfile are unavailable") + kNoExporter, kExitUsage);
@@ -266,6 +273,7 @@ int run_agent(const AgentOptions& o) {
     if (!live) return kExitError;
     LiveWatchSource lsrc(std::move(live));
     for (const auto& d : lsrc.info().degraded) std::cerr << "kswaptrace: note: " << d << "\n";
+    if (o.traced.limited()) std::cerr << "kswaptrace agent: " << scope_note(o.traced) << "\n";
     if (o.zoneinfo_file.empty()) return run_traced(o, lsrc, std::move(po));
     ZoneinfoFileSource zsrc(lsrc, o.zoneinfo_file);
     return run_traced(o, zsrc, std::move(po));
@@ -319,6 +327,7 @@ void register_agent(CLI::App& app, Registry& reg) {
   add_output_options(*sub, *o);
   add_detector_options(*sub, o->detector);
   add_live_options(*sub, o->live);
+  add_filter_options(*sub, o->scope, false);
   sub->add_option("--zoneinfo-file", o->zoneinfo_file, "tests only: zone samples from this file")
       ->group("");  // hidden
   set_examples(*sub, {"kswaptrace agent --config /etc/kswaptrace/agent.toml",

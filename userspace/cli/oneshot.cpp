@@ -60,12 +60,7 @@ int end_code(const TraceScope& scope, bool pids_gone, double traced_s) {
       std::cerr << "kswaptrace: command exited with status " << scope.exit_status << "\n";
     return command_exit_code(scope);
   }
-  if (pids_gone) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", traced_s);
-    return fail(std::string("the -p process") + (scope.pids.size() > 1 ? "es" : "") + " exited after " + buf +
-                " s: tracing ended early");
-  }
+  if (pids_gone) return fail(pids_exited_message(scope, traced_s, "tracing ended early"));
   return kExitOk;
 }
 

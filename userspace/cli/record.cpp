@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/live_options.h"
 #include "cli/size_option.h"
+#include "cli/trace_scope.h"
 #include "core/detector.h"
 #include "sinks/recording/recording_writer.h"
 #include "sources/live/live_source.h"
@@ -21,9 +22,10 @@ struct RecordOptions {
   double sample_interval = 1.0;
   double duration = 0;
   LiveOptions live;
+  ScopeOptions scope;
 };
 
-int run_record(const RecordOptions& o) {
+int run_record(RecordOptions& o) {
   RecordingOptions ro;
   ro.dir = o.out;
   if (const std::string err = size_option_error("--max-size", o.max_size, ro.max_size, kMinMaxSize);
@@ -31,6 +33,8 @@ int run_record(const RecordOptions& o) {
     return fail(err, kExitUsage);
   ro.flush_interval_s = o.flush_interval;
   ro.sample_interval_s = o.sample_interval;
+  TraceScope scope;
+  if (int rc = prepare_scope(o.scope, o.live, scope)) return rc;
 
   install_stop_signals();
   FeatureProbe probe(o.live.btf);
@@ -41,6 +45,7 @@ int run_record(const RecordOptions& o) {
   std::vector<Event> samples = src->sample();
   RecordingMeta meta;
   meta.source = src->info();
+  meta.scope = scope;
   for (const auto& e : samples)
     if (const auto* zs = std::get_if<ZoneSample>(&e.data)) meta.zones = zs->zones;
   std::unique_ptr<RecordingWriter> w;
@@ -87,6 +92,8 @@ int run_record(const RecordOptions& o) {
               << " s, samples every " << ro.sample_interval_s << " s)";
     if (o.duration > 0) std::cerr << " for " << o.duration << " s";
     std::cerr << "... Hit Ctrl-C to end.\n";
+    if (scope.limited()) std::cerr << "kswaptrace: " << scope_note(scope) << "\n";
+    PidWatch pid_watch(scope.pids);
 
     const EventSink sink = [&](Event&& e) {
       det.on_event(e);
@@ -105,6 +112,10 @@ int run_record(const RecordOptions& o) {
       now = monotonic_now();
       if (deadline && now >= deadline) {
         reason = rec::EndReason::DurationElapsed;
+        break;
+      }
+      if (pid_watch.all_exited()) {  // -p: nothing left to record but kswapd
+        reason = rec::EndReason::PidsExited;
         break;
       }
       if (now >= next_sample) {
@@ -137,6 +148,8 @@ int run_record(const RecordOptions& o) {
     return fail(std::string(e.what()) + ": recording stopped; what was written is kept");
   }
   summary();
+  if (reason == rec::EndReason::PidsExited)
+    return fail(pids_exited_message(scope, (monotonic_now() - start) / 1e9, "recording ended (kept)"));
   return kExitOk;
 }
 
@@ -158,8 +171,9 @@ void register_record(CLI::App& app, Registry& reg) {
   sub->add_option("-d,--duration", o->duration, "stop after SECONDS (default: until Ctrl-C/SIGTERM/SIGHUP)")
       ->check(CLI::Range(0.01, 31536000.0));
   add_live_options(*sub, o->live);
-  set_examples(
-      *sub, {"kswaptrace record -o /var/lib/kswaptrace/rec --max-size 1G", "kswaptrace record -o rec -d 60"});
+  add_filter_options(*sub, o->scope);
+  set_examples(*sub, {"kswaptrace record -o /var/lib/kswaptrace/rec --max-size 1G",
+                      "kswaptrace record -o rec -d 60", "kswaptrace record -o rec -p 4242"});
   reg.push_back({sub, [o]() { return run_record(*o); }});
 }
 

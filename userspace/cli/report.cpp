@@ -3,6 +3,7 @@
 // about the recording itself and damage warnings go to stderr.
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/html_output.h"
@@ -70,6 +71,13 @@ nlohmann::json report_json(const ReplayResult& r, const RecordingReader& reader,
   return j;
 }
 
+// The runs' -p/-c when they all had the same (each run's own is in the runs list).
+std::optional<TraceScope> common_scope(const std::vector<rec::RecordingRun>& runs) {
+  for (const auto& r : runs)
+    if (!r.scope.same_limits(runs.front().scope)) return std::nullopt;
+  return runs.front().scope;
+}
+
 PageContext page_context(const rec::Header& h, const Summary& s) {
   return {h.hostname,          h.recording_id,     wall_time(h, s.start),
           wall_time(h, s.end), KSWAPTRACE_VERSION, s.start};
@@ -110,6 +118,7 @@ int run_report(const ReportOptions& o) {
     return fail(e.what());
   }
   if (const std::string why = empty_window(w, r, h); !why.empty()) return fail(why);
+  if (const auto sc = common_scope(reader->runs())) r.summary.scope = *sc;
   const ReadStats& st = reader->stats();
   std::cerr << "recording " << terminal_safe(h.recording_id) << " of " << terminal_safe(h.hostname) << " ("
             << terminal_safe(h.kernel_release) << "): " << wall_time(h, r.first_ts) << " .. "

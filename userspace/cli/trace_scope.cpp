@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "cli/commands.h"
@@ -18,15 +19,20 @@ namespace kst::cli {
 
 std::vector<std::string> g_command;
 
-void add_scope_options(CLI::App& app, ScopeOptions& o) {
-  app.add_option("-p,--pid", o.pids,
-                 "trace only these processes (comma-separated) and the children they fork; "
-                 "filtered in the kernel")
-      ->delimiter(',')
-      ->check(CLI::Range(1, 1 << 30));
+void add_filter_options(CLI::App& app, ScopeOptions& o, bool pids) {
+  if (pids)
+    app.add_option("-p,--pid", o.pids,
+                   "trace only these processes (comma-separated) and the children they fork; "
+                   "filtered in the kernel")
+        ->delimiter(',')
+        ->check(CLI::Range(1, 1 << 30));
   app.add_option("-c,--cgroup", o.cgroup,
                  "trace only tasks in this memory cgroup or below it: a path in the memory hierarchy "
                  "(/a/b) or its directory (/sys/fs/cgroup/...); filtered in the kernel");
+}
+
+void add_scope_options(CLI::App& app, ScopeOptions& o) {
+  add_filter_options(app, o);
   app.add_flag("-a,--all", o.all,
                "with -- CMD: trace the whole system while CMD runs, not only CMD's processes");
 }
@@ -56,6 +62,21 @@ int prepare_scope(const ScopeOptions& o, LiveOptions& live, TraceScope& scope) {
   scope.whole_system = o.all;
   live.by_tgid = !g_command.empty() && !o.all;
   return 0;
+}
+
+std::string scope_note(const TraceScope& sc) {
+  std::string n;
+  for (uint32_t pid : sc.pids) n += (n.empty() ? "processes " : ", ") + std::to_string(pid);
+  if (!n.empty()) n += " and their children";
+  if (!sc.cgroup.empty()) n += (n.empty() ? "" : "; ") + ("memory cgroup " + sc.cgroup + " and below");
+  return "traced only: " + terminal_safe(to_valid_utf8(n)) + " (kswapd itself system-wide)";
+}
+
+std::string pids_exited_message(const TraceScope& sc, double traced_s, const std::string& what) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", traced_s);
+  return std::string("the -p process") + (sc.pids.size() > 1 ? "es" : "") + " exited after " + buf +
+         " s: " + what;
 }
 
 // ---- -p: the named processes exiting ----

@@ -23,11 +23,21 @@ struct ScopeOptions {
   bool all = false;  // -- CMD: trace the whole system while CMD runs
 };
 
+// -p, -c, -a (the one-shot, which also takes -- CMD)
 void add_scope_options(CLI::App& app, ScopeOptions& o);
+// -p (unless !PIDS: the agent, a service, outlives any process) and -c:
+// watch, record, agent
+void add_filter_options(CLI::App& app, ScopeOptions& o, bool pids = true);
 
 // Checks -p and -c and fills LIVE's filter and SCOPE. On bad input prints
 // one line and returns the exit code; 0 when all is well.
 int prepare_scope(const ScopeOptions& o, LiveOptions& live, TraceScope& scope);
+
+// "traced only: processes 12, 34 and their children; memory cgroup /a and
+// below (kswapd itself system-wide)": the note a limited watch/record starts with
+std::string scope_note(const TraceScope& scope);
+// "the -p process exited after 3.2 s: tracing ended early" (WHAT: "tracing ended early")
+std::string pids_exited_message(const TraceScope& scope, double traced_s, const std::string& what);
 
 // -p: notices when the named processes are gone (pidfd, else kill(pid, 0)).
 class PidWatch {

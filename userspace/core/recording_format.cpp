@@ -530,6 +530,7 @@ const char* end_reason_name(EndReason r) {
     case EndReason::DurationElapsed: return "duration elapsed";
     case EndReason::DiskFull: return "disk full";
     case EndReason::Error: return "error";
+    case EndReason::PidsExited: return "the -p processes exited";
   }
   return "unknown";
 }
@@ -540,6 +541,7 @@ const char* end_reason_key(EndReason r) {
     case EndReason::DurationElapsed: return "duration";
     case EndReason::DiskFull: return "disk_full";
     case EndReason::Error: return "error";
+    case EndReason::PidsExited: return "pids_exited";
   }
   return "unknown";
 }
@@ -588,6 +590,8 @@ std::string encode_header(const Header& h) {
                      {"present", z.present},
                      {"managed", z.managed}});
   j["zones"] = zones;
+  if (!h.scope.pids.empty() || !h.scope.cgroup.empty())
+    j["scope"] = {{"pids", h.scope.pids}, {"cgroup", h.scope.cgroup}};
   const std::string body = json_text(j);
   std::string out(kFileMagic, sizeof kFileMagic);
   Enc e(out);
@@ -641,6 +645,22 @@ double header_decimal(const nlohmann::json& o, const char* key) {
   if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0)
     throw FormatError(std::string("header: ") + key + " is not a finite non-negative number");
   return it->get<double>();
+}
+
+// 1.4 "scope": what the run was limited to. Shown to the reader as it is
+// (sinks make it terminal-safe), so only its shape is checked here.
+static TraceScope decode_scope(const nlohmann::json& j) {
+  TraceScope sc;
+  if (!j.is_object()) throw FormatError("header: scope is not an object");
+  const nlohmann::json pids = j.value("pids", nlohmann::json::array());
+  if (!pids.is_array() || pids.size() > 4096) throw FormatError("header: scope.pids is not a list of pids");
+  for (const auto& p : pids) {
+    if (!p.is_number_unsigned() || p.get<uint64_t>() == 0 || p.get<uint64_t>() > (1u << 30))
+      throw FormatError("header: scope.pids holds something that is not a pid");
+    sc.pids.push_back(p.get<uint32_t>());
+  }
+  sc.cgroup = j.value("cgroup", "");
+  return sc;
 }
 
 Header decode_header(std::string_view p, std::string_view body) {
@@ -697,6 +717,7 @@ Header decode_header(std::string_view p, std::string_view body) {
       l.managed = header_int<uint64_t>(z, "managed", 0);
       h.zones.push_back(std::move(l));
     }
+    if (j.contains("scope")) h.scope = decode_scope(j["scope"]);
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(std::string("malformed header: ") + e.what());
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/trace_scope.h"
 #include "core/zones.h"
 
 namespace kst::rec {
@@ -23,7 +24,8 @@ constexpr uint16_t kVersionMajor = 1;
 // 1.1: detector verdict records (0x0300). 1.2: restartable stores: several
 // runs in one directory (header key "run", critical RunStart record).
 // 1.3: DirectReclaim records end with the memory cgroup's id and path.
-constexpr uint16_t kVersionMinor = 3;
+// 1.4: header key "scope": the run's -p pids and -c cgroup.
+constexpr uint16_t kVersionMinor = 4;
 
 constexpr char kFileMagic[8] = {'K', 'S', 'W', 'P', 'R', 'E', 'C', '\n'};
 constexpr size_t kFileHeaderPrefix = 20;      // magic, major, minor, body length, body crc32
@@ -48,9 +50,10 @@ constexpr uint16_t kTagEnd = 0x7f01;    // ts = end of the recording; body: u8 r
 // restart at 0, a reboot restarts the clock), so it must refuse instead.
 constexpr uint16_t kTagRunStart = kTagCritical | 0x7f00;
 
-enum class EndReason : uint8_t { Stopped = 0, DurationElapsed = 1, DiskFull = 2, Error = 3 };
+// PidsExited (1.4): the run was limited to -p processes and all of them exited.
+enum class EndReason : uint8_t { Stopped = 0, DurationElapsed = 1, DiskFull = 2, Error = 3, PidsExited = 4 };
 const char* end_reason_name(EndReason r);
-// Short key for JSON: "stopped", "duration", "disk_full", "error".
+// Short key for JSON: "stopped", "duration", "disk_full", "error", "pids_exited".
 const char* end_reason_key(EndReason r);
 
 struct FormatError : std::runtime_error {
@@ -83,6 +86,7 @@ struct Header {
   uint64_t max_size = 0;
   SourceInfo source;
   std::vector<ZoneLayout> zones;
+  TraceScope scope;  // 1.4: -p/-c of the run (pids, cgroup only)
 };
 
 // One start of the recorder on a store, as a reader reconstructs it. Times
@@ -101,6 +105,7 @@ struct RecordingRun {
   bool ended = false;  // an End record was read
   EndReason end_reason = EndReason::Stopped;
   uint64_t segments = 0, events = 0;
+  TraceScope scope;  // -p/-c of the run, from its header (1.4)
 };
 
 std::string encode_header(const Header& h);  // whole header: prefix + JSON body

@@ -13,6 +13,7 @@
 #include "core/histogram.h"
 #include "core/hotadd_tracker.h"
 #include "core/reclaim_tracker.h"
+#include "core/trace_scope.h"
 #include "core/verdict.h"
 #include "core/zone_settling.h"
 #include "core/zones.h"
@@ -62,19 +63,6 @@ struct AllocSummary {
   bool bulk_applies = false;  // kernel has a bulk allocator and vmstat was sampled
   bool bulk_counted = false;  // a probe counted bulk pages into the totals
   int64_t pgalloc_minus_traced = 0;
-};
-
-// What a live summary was limited to (-p, -c, -- CMD); empty: everything.
-// The filtering happened in the kernel; this only says what it was.
-struct TraceScope {
-  std::vector<uint32_t> pids;        // -p: these processes and the children they forked
-  std::string cgroup;                // -c: memory cgroup path (and its descendants)
-  std::vector<std::string> command;  // -- CMD ARGS...
-  uint32_t command_pid = 0;
-  bool command_exited = false;       // the window ended with it
-  int exit_status = -1, signal = 0;  // signal != 0: killed by it
-  bool whole_system = false;         // -- CMD with -a: not limited to CMD's processes
-  bool limited() const { return !pids.empty() || !cgroup.empty() || (!command.empty() && !whole_system); }
 };
 
 struct Summary {

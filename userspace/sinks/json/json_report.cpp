@@ -355,6 +355,7 @@ nlohmann::json runs_json(const std::vector<rec::RecordingRun>& runs) {
                         {"ended_by_text", run_end(r, last)},
                         {"segments", r.segments},
                         {"events", r.events}};
+    j["scope"] = r.scope.limited() ? scope(r.scope) : nlohmann::json(nullptr);
     j["previous_ended_by"] = i ? nlohmann::json(run_end(runs[i - 1], false, true)) : nlohmann::json(nullptr);
     a.push_back(std::move(j));
   }

@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "core/hazards.h"
+#include "core/untrusted_text.h"
 
 namespace kst::metrics {
 namespace {
@@ -33,13 +34,16 @@ const std::vector<std::string>& verdict_kinds() {
 
 std::string order_label(int order) { return order >= 11 ? "11+" : std::to_string(std::max(order, 0)); }
 
-MetricsCollector::MetricsCollector(const SourceInfo& src, const std::string& version, TimeNs start)
+MetricsCollector::MetricsCollector(const SourceInfo& src, const std::string& version, TimeNs start,
+                                   const std::string& cgroup)
     : start_(start), page_size_(src.page_size ? src.page_size : 4096) {
   HotAddOptions ho;
   ho.page_size = page_size_;
   hotadd_ = HotAddTracker(ho);
-  m_.set("kswaptrace_build_info",
-         {{"version", version}, {"kernel", src.kernel_release}, {"backend", src.backend}}, 1);
+  Labels info{{"version", version}, {"kernel", src.kernel_release}, {"backend", src.backend}};
+  // a cgroup-limited agent says so: its reclaim and allocation series count only that cgroup
+  if (!cgroup.empty()) info["cgroup"] = to_valid_utf8(cgroup);
+  m_.set("kswaptrace_build_info", info, 1);
   for (const char* h : {"kswaptrace_direct_reclaim_stall_seconds", "kswaptrace_memcg_reclaim_stall_seconds"})
     m_.touch(h, {});
   for (const char* kind : {"kswapd", "direct", "memcg"})

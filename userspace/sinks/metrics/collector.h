@@ -28,7 +28,9 @@ std::string order_label(int order);
 
 class MetricsCollector {
  public:
-  MetricsCollector(const SourceInfo& src, const std::string& version, TimeNs start);
+  // CGROUP: the -c the agent is limited to ("" = whole system), a build_info label
+  MetricsCollector(const SourceInfo& src, const std::string& version, TimeNs start,
+                   const std::string& cgroup = "");
 
   void on_event(const Event& e);
   // After the detector evaluated at `now`: gauges of verdicts, hazards and

@@ -140,6 +140,7 @@ RecordingWriter::RecordingWriter(RecordingOptions opts, RecordingMeta meta) : op
   header_.flush_interval_s = opts_.flush_interval_s;
   header_.max_size = opts_.max_size;
   header_.source = std::move(meta.source);
+  header_.scope = std::move(meta.scope);
   for (const auto& z : meta.zones)
     header_.zones.push_back({z.nid, z.zid, z.name, z.start_pfn, z.spanned, z.present, z.managed});
 

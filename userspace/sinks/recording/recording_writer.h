@@ -33,6 +33,7 @@ struct RecordingOptions {
 struct RecordingMeta {
   SourceInfo source;
   std::vector<ZoneInfo> zones;
+  TraceScope scope;  // -p/-c (a new run of a store may differ from the last)
 };
 
 struct WriterStats {

@@ -85,6 +85,14 @@ void scope_lines(std::string& s, const TraceScope& sc) {
     appendf(s, "  traced: memory cgroup %s and below (kswapd itself system-wide)\n", sc.cgroup.c_str());
 }
 
+// "-p 12, 34 -c /a/b": a run's limits in one phrase
+std::string scope_words(const TraceScope& sc) {
+  std::string w;
+  for (uint32_t pid : sc.pids) w += (w.empty() ? "-p " : ", ") + std::to_string(pid);
+  if (!sc.cgroup.empty()) w += (w.empty() ? "" : " ") + std::string("-c ") + sc.cgroup;
+  return w;
+}
+
 // Worst stall first; the path goes last, as it can be of any length.
 void cgroup_table(std::string& s, const char* title, const std::map<std::string, ReclaimCgroupStats>& by) {
   if (by.empty()) return;
@@ -455,6 +463,7 @@ std::string render_runs(const std::vector<rec::RecordingRun>& runs) {
     std::string end = run_end(r, i + 1 == runs.size());
     if (r.new_boot) end += "; started after a reboot (boot id " + r.boot_id.substr(0, 8) + "...)";
     if (!r.start_seen) end += "; its start was evicted";
+    if (r.scope.limited()) end += "; traced only " + scope_words(r.scope);
     appendf(s, "  %-4llu %-23s %13.3f %10.2f %9llu  %s\n", static_cast<unsigned long long>(r.run),
             local_time_ns(r.start_realtime_ns).c_str(), r.start_mono_ns / 1e9,
             (r.end_mono_ns - r.start_mono_ns) / 1e9, static_cast<unsigned long long>(r.events), end.c_str());

@@ -262,6 +262,7 @@ void RecordingReader::plan_runs() {
       r.boot_id = h.boot_id;
       r.kernel_release = h.kernel_release;
       r.hostname = h.hostname;
+      r.scope = h.scope;
       r.new_boot = !runs_.empty() && h.boot_id != runs_.back().boot_id;
       runs_.push_back(std::move(r));
     }
@@ -271,7 +272,16 @@ void RecordingReader::plan_runs() {
 
 void RecordingReader::read(const std::function<void(const RecordItem&)>& fn) {
   stats_ = {};
-  for (auto& r : runs_) r = rec::RecordingRun{r.run, r.boot_id, r.kernel_release, r.hostname, r.new_boot};
+  for (auto& r : runs_) {  // what read_segment() fills is counted again; the header's facts stay
+    rec::RecordingRun fresh;
+    fresh.run = r.run;
+    fresh.boot_id = r.boot_id;
+    fresh.kernel_release = r.kernel_release;
+    fresh.hostname = r.hostname;
+    fresh.new_boot = r.new_boot;
+    fresh.scope = r.scope;
+    r = std::move(fresh);
+  }
   Stitcher st;
   for (size_t i = 0; i < paths_.size(); ++i) {
     if (i > 0 && seg_run_[i] != seg_run_[i - 1]) st.new_run();
