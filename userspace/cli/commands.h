@@ -48,5 +48,6 @@ void register_record(CLI::App& app, Registry& reg);
 void register_report(CLI::App& app, Registry& reg);
 void register_export(CLI::App& app, Registry& reg);
 void register_agent(CLI::App& app, Registry& reg);
+void register_min_btf(CLI::App& app, Registry& reg);
 
 }  // namespace kst::cli

@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
   register_report(app, reg);
   register_export(app, reg);
   register_agent(app, reg);
+  register_min_btf(app, reg);
   require_finite_decimals(app);
   // `kswaptrace [options] -- CMD ARGS...`: what follows the first "--" is the
   // command to run, not arguments for CLI11
