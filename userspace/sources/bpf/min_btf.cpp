@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "sources/bpf/bpf_objects.h"
@@ -50,7 +49,8 @@ class ObjectDir {
   ObjectDir() {
     const char* tmp = getenv("TMPDIR");
     std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/kswaptrace-min-btf.XXXXXX";
-    if (!mkdtemp(tmpl.data())) throw MinBtfError("cannot create a temporary directory: " + std::string(std::strerror(errno)));
+    if (!mkdtemp(tmpl.data()))
+      throw MinBtfError("cannot create a temporary directory: " + std::string(std::strerror(errno)));
     dir_ = tmpl;
     for (const auto& o : embedded_bpf_objects()) {
       const std::string p = dir_ + "/" + o.name;
@@ -93,7 +93,7 @@ int run_bpftool(const std::vector<std::string>& args, const std::string& err_fil
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-std::string first_line(const std::string& path) {
+std::string last_line(const std::string& path) {
   std::ifstream f(path);
   std::string line, last;
   // bpftool prints libbpf's warnings first; its own "Error: ..." comes last
@@ -114,7 +114,7 @@ MinBtfResult make_min_btf(const std::string& from, const std::string& out) {
   for (const auto& p : objs.paths()) args.push_back(p);
   if (const int rc = run_bpftool(args, objs.err_file()); rc != 0) {
     unlink(tmp.c_str());
-    const std::string why = first_line(objs.err_file());
+    const std::string why = last_line(objs.err_file());
     throw MinBtfError("bpftool gen min_core_btf failed (exit " + std::to_string(rc) + ")" +
                       (why.empty() ? "" : ": " + why));
   }

@@ -268,20 +268,12 @@ void RecordingReader::plan_runs() {
     }
     seg_run_.push_back(runs_.size() - 1);
   }
+  planned_runs_ = runs_;
 }
 
 void RecordingReader::read(const std::function<void(const RecordItem&)>& fn) {
   stats_ = {};
-  for (auto& r : runs_) {  // what read_segment() fills is counted again; the header's facts stay
-    rec::RecordingRun fresh;
-    fresh.run = r.run;
-    fresh.boot_id = r.boot_id;
-    fresh.kernel_release = r.kernel_release;
-    fresh.hostname = r.hostname;
-    fresh.new_boot = r.new_boot;
-    fresh.scope = r.scope;
-    r = std::move(fresh);
-  }
+  runs_ = planned_runs_;  // read_segment() counts each run again; the header facts stay
   Stitcher st;
   for (size_t i = 0; i < paths_.size(); ++i) {
     if (i > 0 && seg_run_[i] != seg_run_[i - 1]) st.new_run();

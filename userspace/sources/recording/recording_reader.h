@@ -88,6 +88,7 @@ class RecordingReader {
   std::vector<size_t> seg_run_;     // run index of each segment
   std::vector<int64_t> seg_shift_;  // ns added to the segment's timestamps (another boot)
   std::vector<rec::RecordingRun> runs_;
+  std::vector<rec::RecordingRun> planned_runs_;  // the runs as the headers give them, nothing read yet
   ReadStats stats_;
   unsigned decode_threads_ = 1;  // serial by default: see set_decode_threads
 };
